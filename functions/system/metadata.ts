@@ -1,0 +1,7 @@
+import { capabilityStatement } from '../../shared/fhir/capability.ts';
+import { ok } from '../../shared/http/response.ts';
+import { publicRoute } from '../../shared/http/route.ts';
+import { routes } from '../../shared/routes.ts';
+
+/** GET /metadata · anyone · not audited · 200 */
+export const handler = publicRoute(routes.metadata, async ({ baseUrl }) => ok(capabilityStatement(baseUrl)));

@@ -1,0 +1,96 @@
+/**
+ * `npm start`: the real Lambda handlers behind a local API Gateway, over AWS's DynamoDB
+ * Local, with local key material. Everything lives in the data dir; restarts keep it.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureLocalKeyMaterial } from '../../shared/crypto/local-keys.ts';
+import { bootstrapTables } from './bootstrap.ts';
+import { startDynamo } from './dynamodb.ts';
+import { createGateway } from './gateway.ts';
+import { createVerifier } from './issuer.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const dataDir = resolve(process.env.DATA_DIR ?? join(root, '.data'));
+const host = process.env.HOST ?? '127.0.0.1';
+const port = Number(process.env.PORT ?? 3000);
+const keyDir = join(dataDir, 'keys');
+const lockFile = join(dataDir, 'gateway.json');
+
+function refuseSecondInstance(): void {
+  if (!existsSync(lockFile)) return;
+  const lock: unknown = JSON.parse(readFileSync(lockFile, 'utf8'));
+  const pid = typeof lock === 'object' && lock !== null && 'pid' in lock ? lock.pid : undefined;
+  if (typeof pid !== 'number') return;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // stale: that process is gone
+  }
+  throw new Error(`another gateway (pid ${pid}) is using ${dataDir}; stop it or set DATA_DIR`);
+}
+
+async function main(): Promise<void> {
+  refuseSecondInstance();
+  ensureLocalKeyMaterial(keyDir);
+  const dynamo = await startDynamo(join(dataDir, 'dynamodb'));
+  const admin = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const tables = await bootstrapTables(admin);
+  admin.destroy();
+
+  Object.assign(process.env, {
+    STAGE: 'local',
+    RECORDS_TABLE: tables.Records,
+    AUDIT_TABLE: tables.AccessLog,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    AWS_REGION: 'us-east-1',
+    KEY_SOURCE: 'local',
+    LOCAL_KEY_DIR: keyDir,
+    CORS_ORIGINS: process.env.CORS_ORIGINS ?? 'http://localhost:5173',
+  });
+
+  const server = createGateway({ root, verify: await createVerifier(keyDir) });
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => done());
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host}:${boundPort}`;
+  writeFileSync(lockFile, `${JSON.stringify({ url, pid: process.pid })}\n`);
+
+  console.log(
+    [
+      '',
+      `  FHIR records API  ${url}`,
+      `  data dir          ${dataDir}`,
+      `  conformance       curl ${url}/metadata`,
+      '  a token           npm run token -- --role clinician --org org-1 --sub dr-1 --practitioner pr-1',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n  ${signal}: stopping`);
+    server.closeAllConnections();
+    await new Promise<void>((done) => server.close(() => done()));
+    await dynamo.stop();
+    rmSync(lockFile, { force: true });
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

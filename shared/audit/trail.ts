@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../auth/principal.ts';
+import type { AuditAction, RouteDef } from '../routes.ts';
+import { canonicalJson, sha256Hex } from './canonical.ts';
+import { agentKey, eventPartition, eventSortKey, hourOf, orgKey, patientKey, purposeKey } from './keys.ts';
+
+/** FHIR AuditEvent.outcome: success, minor failure (refused, invalid), serious failure (server). */
+export type AuditOutcome = '0' | '4' | '8';
+
+export const outcomeOfStatus = (status: number): AuditOutcome => (status < 400 ? '0' : status < 500 ? '4' : '8');
+
+export const AUDIT_EXTENSION = {
+  requestId: 'https://fhir-records.dev/StructureDefinition/request-id',
+  userAgent: 'https://fhir-records.dev/StructureDefinition/user-agent',
+  status: 'https://fhir-records.dev/StructureDefinition/http-status',
+  hash: 'https://fhir-records.dev/StructureDefinition/event-hash',
+} as const;
+
+export interface RequestFacts {
+  requestId: string;
+  sourceIp: string;
+  userAgent: string;
+}
+
+export interface AuditEventRecord {
+  /** The FHIR AuditEvent as stored and served. */
+  resource: AuditEventResource;
+  /** The access-log item, keys included. */
+  item: Record<string, unknown>;
+}
+
+export interface AuditEventResource {
+  resourceType: 'AuditEvent';
+  id: string;
+  type: { system: string; code: string; display: string };
+  subtype: { system: string; code: string }[];
+  action: AuditAction;
+  recorded: string;
+  outcome: AuditOutcome;
+  outcomeDesc?: string;
+  purposeOfEvent?: { coding: { system: string; code: string; display: string }[]; text?: string }[];
+  agent: {
+    type: { coding: { system: string; code: string }[] };
+    who: { identifier: { system: string; value: string }; reference?: string };
+    requestor: true;
+    network: { address: string; type: '2' };
+    role: { coding: { system: string; code: string }[] }[];
+  }[];
+  source: { site: string; observer: { display: string }; type: { system: string; code: string }[] };
+  entity?: { what: { reference: string }; type: { system: string; code: string } }[];
+  extension: { url: string; valueString?: string; valueInteger?: number }[];
+}
+
+/**
+ * What one request did to whom: filled in by the repositories as they work, turned into
+ * exactly one AuditEvent when the request ends (or inside the write's transaction).
+ */
+export class AuditTrail {
+  readonly route: RouteDef;
+  readonly principal: Principal;
+  readonly facts: RequestFacts;
+  readonly entities: string[] = [];
+  /** The patient the access concerned, for the patient's own access report. */
+  patientId: string | undefined;
+  /** Set when the caller used break-glass: the stated reason is kept as the purpose text. */
+  breakGlassReason: string | undefined;
+  /** True once an AuditEvent for this request is written (or part of a committed transaction). */
+  committed = false;
+
+  constructor(route: RouteDef, principal: Principal, facts: RequestFacts) {
+    this.route = route;
+    this.principal = principal;
+    this.facts = facts;
+  }
+
+  see(reference: string): void {
+    if (!this.entities.includes(reference)) this.entities.push(reference);
+  }
+
+  concernsPatient(patientId: string): void {
+    this.patientId ??= patientId;
+    this.see(`Patient/${patientId}`);
+  }
+
+  build(status: number, outcomeDesc?: string, now: Date = new Date()): AuditEventRecord {
+    const { principal, facts, route } = this;
+    const id = randomUUID();
+    const recorded = now.toISOString();
+    const outcome = outcomeOfStatus(status);
+    const agentReference =
+      principal.role === 'patient' && principal.patientId
+        ? `Patient/${principal.patientId}`
+        : principal.practitionerId
+          ? `Practitioner/${principal.practitionerId}`
+          : undefined;
+    const resource: AuditEventResource = {
+      resourceType: 'AuditEvent',
+      id,
+      type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' },
+      subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: route.interaction }],
+      action: route.audit ?? 'E',
+      recorded,
+      outcome,
+      ...(outcomeDesc ? { outcomeDesc } : {}),
+      ...(this.breakGlassReason
+        ? {
+            purposeOfEvent: [
+              {
+                coding: [
+                  { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG', display: 'break the glass' },
+                ],
+                text: this.breakGlassReason,
+              },
+            ],
+          }
+        : {}),
+      agent: [
+        {
+          type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/extra-security-role-type', code: 'humanuser' }] },
+          who: {
+            identifier: { system: 'urn:fhir-records:sub', value: principal.sub },
+            ...(agentReference ? { reference: agentReference } : {}),
+          },
+          requestor: true,
+          network: { address: facts.sourceIp, type: '2' },
+          role: [{ coding: [{ system: 'urn:fhir-records:role', code: principal.role }] }],
+        },
+      ],
+      source: {
+        site: principal.org,
+        observer: { display: 'fhir-records-backend' },
+        type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '3' }],
+      },
+      ...(this.entities.length > 0
+        ? {
+            entity: this.entities.map((reference) => ({
+              what: { reference },
+              type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' },
+            })),
+          }
+        : {}),
+      extension: [
+        { url: AUDIT_EXTENSION.requestId, valueString: facts.requestId },
+        { url: AUDIT_EXTENSION.userAgent, valueString: facts.userAgent },
+        { url: AUDIT_EXTENSION.status, valueInteger: status },
+      ],
+    };
+    const hash = sha256Hex(canonicalJson(resource));
+    const sk = eventSortKey(recorded, id);
+    const item: Record<string, unknown> = {
+      pk: eventPartition(hourOf(recorded)),
+      sk,
+      recordedSk: sk,
+      orgPk: orgKey(principal.org),
+      agentPk: agentKey(principal.org, principal.sub),
+      ...(this.patientId ? { patientPk: patientKey(principal.org, this.patientId) } : {}),
+      ...(this.breakGlassReason ? { purposePk: purposeKey(principal.org, 'BTG') } : {}),
+      action: resource.action,
+      outcome,
+      hash,
+      event: canonicalJson(resource),
+    };
+    return { resource, item };
+  }
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod/mini';
+import { ForbiddenError, UnauthorizedError } from '../http/errors.ts';
+import { ROLES, type Role } from '../routes.ts';
+
+/** Who is calling, from verified JWT claims (the Cognito authorizer's, or the local gateway's). */
+export interface Principal {
+  sub: string;
+  role: Role;
+  org: string;
+  patientId?: string;
+  practitionerId?: string;
+}
+
+const fhirId = z.string().check(z.regex(/^[A-Za-z0-9\-.]{1,64}$/));
+
+/**
+ * API Gateway hands Cognito claims to the function as strings; `cognito:groups` arrives as
+ * an array, a comma- or space-separated string, or `[a, b]` depending on the path it took.
+ */
+const groups = z.pipe(
+  z.union([z.array(z.string()), z.string()]),
+  z.transform((value) =>
+    (Array.isArray(value) ? value : value.replace(/^\[|\]$/g, '').split(/[\s,]+/))
+      .map((group) => group.trim())
+      .filter((group) => group.length > 0),
+  ),
+);
+
+const Claims = z.object({
+  sub: z.string().check(z.minLength(1), z.maxLength(128)),
+  'cognito:groups': groups,
+  'custom:org': fhirId,
+  'custom:patientId': z.optional(fhirId),
+  'custom:practitionerId': z.optional(fhirId),
+});
+
+const isRole = (group: string): group is Role => (ROLES as readonly string[]).includes(group);
+
+export function principalFromClaims(claims: unknown): Principal {
+  if (claims === undefined || claims === null) throw new UnauthorizedError();
+  const parsed = Claims.safeParse(claims);
+  if (!parsed.success) throw new ForbiddenError('the token lacks the claims this API needs (groups, organization)');
+  const roles = parsed.data['cognito:groups'].filter(isRole);
+  const [role, ...others] = roles;
+  if (role === undefined || others.length > 0) {
+    throw new ForbiddenError('the user must belong to exactly one of the groups: ' + ROLES.join(', '));
+  }
+  const principal: Principal = { sub: parsed.data.sub, role, org: parsed.data['custom:org'] };
+  const patientId = parsed.data['custom:patientId'];
+  const practitionerId = parsed.data['custom:practitionerId'];
+  if (role === 'patient') {
+    if (!patientId) throw new ForbiddenError('a patient user needs the custom:patientId claim');
+    principal.patientId = patientId;
+  }
+  if (role === 'clinician') {
+    if (!practitionerId) throw new ForbiddenError('a clinician user needs the custom:practitionerId claim');
+    principal.practitionerId = practitionerId;
+  }
+  if (role === 'admin' && practitionerId) principal.practitionerId = practitionerId;
+  return principal;
+}

@@ -1,0 +1,53 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { config } from '../config.ts';
+import { type BlindIndexer, createKmsBlindIndexer, createLocalBlindIndexer } from './blind-index.ts';
+import { createEnvelope, type Envelope } from './envelope.ts';
+import { createKeyring, type RecordsKeyring } from './keyring.ts';
+import { readLocalKeyMaterial } from './local-keys.ts';
+
+/**
+ * The container's crypto, built once from configuration: the only difference between
+ * AWS (KMS keys) and local runs (key files in the data dir). Tests may inject their own.
+ */
+let keyring: RecordsKeyring | undefined;
+let envelope: Envelope | undefined;
+let indexer: BlindIndexer | undefined;
+let kms: KMSClient | undefined;
+
+const kmsClient = (): KMSClient => {
+  kms ??= new KMSClient({ region: config().AWS_REGION, maxAttempts: 3 });
+  return kms;
+};
+
+export function dataKeyring(): RecordsKeyring {
+  if (!keyring) {
+    const { keys } = config();
+    keyring =
+      keys.kind === 'local'
+        ? createKeyring({ kind: 'local', dataKey: readLocalKeyMaterial(keys.dir).dataKey })
+        : createKeyring({ kind: 'kms', keyArn: keys.dataKeyArn, kmsClient: kmsClient() });
+  }
+  return keyring;
+}
+
+export function recordEnvelope(): Envelope {
+  envelope ??= createEnvelope(dataKeyring());
+  return envelope;
+}
+
+export function blindIndexer(): BlindIndexer {
+  if (!indexer) {
+    const { keys } = config();
+    indexer =
+      keys.kind === 'local'
+        ? createLocalBlindIndexer(readLocalKeyMaterial(keys.dir).indexKey)
+        : createKmsBlindIndexer({ keyArn: keys.indexKeyArn, kmsClient: kmsClient() });
+  }
+  return indexer;
+}
+
+/** For fault-injection tests: replace (or reset with undefined) the container's crypto. */
+export function setCrypto(parts: { envelope?: Envelope; indexer?: BlindIndexer }): void {
+  envelope = parts.envelope;
+  indexer = parts.indexer;
+}

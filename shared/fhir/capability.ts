@@ -1,0 +1,90 @@
+import { type RouteDef, routeEntries } from '../routes.ts';
+
+const RESOURCE_INTERACTIONS = new Set([
+  'read',
+  'vread',
+  'update',
+  'patch',
+  'delete',
+  'history-instance',
+  'create',
+  'search-type',
+]);
+
+/** FHIR R4 CapabilityStatement of what the route table really serves, and nothing else. */
+export function capabilityStatement(
+  baseUrl: string,
+  routes: readonly RouteDef[] = routeEntries().map(([, def]) => def),
+) {
+  const byType = new Map<string, RouteDef[]>();
+  for (const def of routes) {
+    if (!def.resourceType) continue;
+    byType.set(def.resourceType, [...(byType.get(def.resourceType) ?? []), def]);
+  }
+  const resource = [...byType.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([type, defs]) => {
+      const interactions = [
+        ...new Set(defs.map((def) => def.interaction).filter((i) => RESOURCE_INTERACTIONS.has(i))),
+      ];
+      const searchParams = defs.flatMap((def) => def.searchParams ?? []);
+      const operations = defs.filter((def) => def.operation);
+      const versioned = interactions.includes('vread');
+      return {
+        type,
+        interaction: interactions.map((code) => ({ code })),
+        ...(versioned ? { versioning: 'versioned-update', readHistory: true, updateCreate: false } : {}),
+        ...(interactions.includes('update') ? { conditionalUpdate: false } : {}),
+        ...(searchParams.length > 0
+          ? {
+              searchParam: uniqueBy(searchParams, (p) => p.name).map((p) => ({ name: p.name, type: p.type })),
+            }
+          : {}),
+        ...(operations.length > 0
+          ? {
+              operation: operations.map((def) => ({
+                name: def.operation,
+                definition: `${baseUrl}/OperationDefinition/${def.resourceType}-${def.operation}`,
+              })),
+            }
+          : {}),
+      };
+    });
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: '2026-11-25',
+    kind: 'instance',
+    software: { name: 'fhir-records-backend', version: '0.1.0' },
+    implementation: { description: 'Serverless FHIR R4 records backend', url: baseUrl },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    rest: [
+      {
+        mode: 'server',
+        security: {
+          cors: true,
+          service: [
+            {
+              coding: [
+                { system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth' },
+              ],
+              text: 'Bearer JWT (Amazon Cognito user pool in AWS, the local issuer locally)',
+            },
+          ],
+        },
+        resource,
+      },
+    ],
+  };
+}
+
+function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const k = key(item);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,18 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { config } from '../config.ts';
+
+let logger: Logger | undefined;
+
+/**
+ * Structured JSON logs. Log lines carry ids, routes, statuses and error names: never
+ * resource content, names, dates of birth, tokens or keys. The request id is passed
+ * with every line (not appended to the shared logger) because the local gateway runs
+ * many requests at once in one process.
+ */
+export function log(): Logger {
+  if (!logger) {
+    const level = config().LOG_LEVEL;
+    logger = new Logger({ serviceName: 'fhir-records', logLevel: level });
+  }
+  return logger;
+}

@@ -1,0 +1,100 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { config } from '../config.ts';
+import {
+  BadRequestError,
+  HttpError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  TooManyRequestsError,
+  UnsupportedMediaTypeError,
+} from './errors.ts';
+
+const MAX_DEPTH = 32;
+
+const MEDIA_TYPES = {
+  resource: ['application/fhir+json', 'application/json'],
+  'json-patch': ['application/json-patch+json'],
+} as const;
+
+/** The body as JSON, after the size limit, the media type and the nesting limit. */
+export function requestBody(
+  event: APIGatewayProxyEvent,
+  headers: Readonly<Record<string, string>>,
+  bodyType: keyof typeof MEDIA_TYPES = 'resource',
+): unknown {
+  const raw = event.body;
+  const limit = config().MAX_BODY_BYTES;
+  if (raw !== null && Buffer.byteLength(raw, event.isBase64Encoded ? 'base64' : 'utf8') > limit) {
+    throw new PayloadTooLargeError(limit);
+  }
+  const accepted = MEDIA_TYPES[bodyType];
+  const mediaType = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!(accepted as readonly string[]).includes(mediaType)) throw new UnsupportedMediaTypeError(accepted);
+  if (raw === null || raw.length === 0) throw new BadRequestError('a request body is required', { code: 'required' });
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new BadRequestError('the request body is not valid JSON', { code: 'structure' });
+  }
+  if (depthOf(parsed) > MAX_DEPTH) {
+    throw new BadRequestError(`the request body is nested deeper than ${MAX_DEPTH} levels`, { code: 'structure' });
+  }
+  return parsed;
+}
+
+function depthOf(value: unknown, depth = 0): number {
+  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return depth;
+  let deepest = depth;
+  for (const child of Object.values(value)) {
+    deepest = Math.max(deepest, depthOf(child, depth + 1));
+    if (deepest > MAX_DEPTH) break;
+  }
+  return deepest;
+}
+
+const THROTTLED = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+  'KMSThrottlingException',
+]);
+const TRANSIENT = new Set([
+  'TransactionConflictException',
+  'TransactionInProgressException',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+  'AbortError',
+  'KeyServiceError',
+  'KMSInternalException',
+  'DependencyTimeoutException',
+]);
+
+const nameOf = (error: unknown): string => (error instanceof Error ? error.name : '');
+
+/**
+ * The single mapping from whatever was thrown to an HTTP answer. Store and crypto errors
+ * are recognized by name so that this layer imports neither SDK.
+ */
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  const name = nameOf(error);
+  if (THROTTLED.has(name)) return new TooManyRequestsError(1, { cause: error });
+  if (name === 'TransactionCanceledException' && error instanceof Error && 'CancellationReasons' in error) {
+    const reasons = Array.isArray(error.CancellationReasons) ? error.CancellationReasons : [];
+    const codes = reasons.map((reason: unknown) =>
+      typeof reason === 'object' && reason !== null && 'Code' in reason ? String(reason.Code) : '',
+    );
+    if (codes.includes('ThrottlingError')) return new TooManyRequestsError(1, { cause: error });
+    return new ServiceUnavailableError('a concurrent change interfered; retry the request', { cause: error });
+  }
+  if (TRANSIENT.has(name)) return new ServiceUnavailableError(undefined, { cause: error });
+  if (error instanceof Error && 'code' in error && (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET')) {
+    return new ServiceUnavailableError(undefined, { cause: error });
+  }
+  return new HttpError(500, 'exception', 'internal error', { cause: error });
+}

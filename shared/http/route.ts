@@ -1,0 +1,261 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod/mini';
+import { appendAuditEvent } from '../audit/log.ts';
+import { AuditTrail, type RequestFacts } from '../audit/trail.ts';
+import { type Principal, principalFromClaims } from '../auth/principal.ts';
+import { describeIssues } from '../fhir/issues.ts';
+import type { RouteDef } from '../routes.ts';
+import { BadRequestError, ServiceUnavailableError } from './errors.ts';
+import { log } from './logger.ts';
+import { requestBody, toHttpError } from './request.ts';
+import type { FhirResponse } from './response.ts';
+import { serialize } from './serialize.ts';
+
+type Schema = z.ZodMiniType;
+type Out<S> = S extends z.ZodMiniType<infer O> ? O : undefined;
+
+/** The contract of one route besides the route table entry: what it accepts. */
+export interface Contract<P extends Schema | undefined, Q extends Schema | undefined, B extends Schema | undefined> {
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** `resource` bodies are FHIR JSON; `json-patch` bodies are RFC 6902 documents. */
+  bodyType?: 'resource' | 'json-patch';
+  /** Resource type named in error locations of the body (`Patient.birthDate`). */
+  resourceType?: string;
+}
+
+export interface Request<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** Header names in lower case. */
+  headers: Readonly<Record<string, string>>;
+  principal: Principal;
+  /** The request's audit trail: repositories add what was touched and commit it with writes. */
+  audit: AuditTrail;
+  /** Absolute base URL of the API as the client called it, for Location and fullUrl. */
+  baseUrl: string;
+  requestId: string;
+}
+
+interface State {
+  started: number;
+  requestId: string;
+  headers: Record<string, string>;
+  audit?: AuditTrail;
+  status?: number;
+}
+
+type Event = APIGatewayProxyEvent;
+type Result = APIGatewayProxyResult;
+type Middleware = MiddlewareObj<Event, Result>;
+
+const states = new WeakMap<Event, State>();
+const stateOf = (event: Event): State => {
+  const state = states.get(event);
+  if (!state) throw new Error('request state missing');
+  return state;
+};
+
+const lowerCaseHeaders = (headers: Event['headers']): Record<string, string> => {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (typeof value === 'string') result[name.toLowerCase()] = value;
+  }
+  return result;
+};
+
+function baseUrlOf(event: Event, headers: Record<string, string>): string {
+  const proto = headers['x-forwarded-proto'] ?? 'https';
+  const host = event.requestContext.domainName ?? headers.host ?? 'localhost';
+  // requestContext.path carries the stage or base path prefix that event.path lacks.
+  const fullPath = event.requestContext.path ?? event.path;
+  const prefix = fullPath.endsWith(event.path) ? fullPath.slice(0, fullPath.length - event.path.length) : '';
+  return `${proto}://${host}${prefix}`;
+}
+
+/** First in, last out: request id, timing, the one log line per request. */
+const observe = (def: RouteDef): Middleware => ({
+  before: (request) => {
+    const headers = lowerCaseHeaders(request.event.headers);
+    states.set(request.event, {
+      started: performance.now(),
+      requestId: request.event.requestContext?.requestId ?? request.context.awsRequestId,
+      headers,
+    });
+  },
+  after: (request) => finish(def, request.event, request.response?.statusCode),
+  onError: (request) => finish(def, request.event, request.response?.statusCode),
+});
+
+function finish(def: RouteDef, event: Event, status: number | undefined): void {
+  const state = states.get(event);
+  log().info('request', {
+    requestId: state?.requestId,
+    route: `${def.method} ${def.path}`,
+    status,
+    durationMs: state ? Math.round((performance.now() - state.started) * 10) / 10 : undefined,
+    role: state?.audit?.principal.role,
+  });
+}
+
+/** Serializes results and errors alike: OperationOutcome, security headers, CORS, request id. */
+const respond = (): Middleware => ({
+  after: (request) => {
+    const state = stateOf(request.event);
+    request.response = serialize(request.response, state.headers, state.requestId);
+  },
+  onError: (request) => {
+    const state = states.get(request.event);
+    const error = toHttpError(request.error);
+    if (error.status >= 500) {
+      log().error('request failed', {
+        requestId: state?.requestId,
+        errorName: request.error instanceof Error ? request.error.name : typeof request.error,
+        status: error.status,
+      });
+    }
+    request.response = serialize(error, state?.headers ?? {}, state?.requestId ?? request.context.awsRequestId);
+  },
+});
+
+/**
+ * Exactly one AuditEvent per authenticated request: writes commit theirs in their own
+ * transaction; everything else gets it here. A read whose AuditEvent cannot be written
+ * fails with 503 and returns no data.
+ */
+const audit = (def: RouteDef): Middleware => ({
+  after: async (request) => {
+    const trail = stateOf(request.event).audit;
+    if (!trail || trail.committed || !def.audit) return;
+    const status = isFhirResponse(request.response) ? request.response.status : 200;
+    try {
+      await appendAuditEvent(trail.build(status));
+      trail.committed = true;
+    } catch (cause) {
+      throw new ServiceUnavailableError('the access could not be recorded; no data was returned', { cause });
+    }
+  },
+  onError: async (request) => {
+    const trail = states.get(request.event)?.audit;
+    if (!trail || trail.committed || !def.audit) return;
+    const error = toHttpError(request.error);
+    try {
+      await appendAuditEvent(trail.build(error.status, error.status < 500 ? error.message : undefined));
+      trail.committed = true;
+    } catch (cause) {
+      log().error('audit write failed', {
+        requestId: trail.facts.requestId,
+        errorName: cause instanceof Error ? cause.name : typeof cause,
+      });
+    }
+  },
+});
+
+const isFhirResponse = (value: unknown): value is FhirResponse =>
+  typeof value === 'object' && value !== null && 'status' in value && typeof value.status === 'number';
+
+const authenticate = (def: RouteDef): Middleware => ({
+  before: (request) => {
+    const state = stateOf(request.event);
+    const principal = principalFromClaims(request.event.requestContext?.authorizer?.claims);
+    const facts: RequestFacts = {
+      requestId: state.requestId,
+      sourceIp: request.event.requestContext?.identity?.sourceIp ?? 'unknown',
+      userAgent: (state.headers['user-agent'] ?? 'unknown').slice(0, 256),
+    };
+    state.audit = new AuditTrail(def, principal, facts);
+  },
+});
+
+function parseWith<S extends Schema>(schema: S, value: unknown, where: string): Out<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((issue) => ({
+      location: [where, ...issue.path.map(String)].join('.'),
+      message: issue.code === 'unrecognized_keys' ? `unknown parameter: ${issue.keys.join(', ')}` : issue.message,
+    }));
+    throw new BadRequestError(`invalid ${where}`, { details });
+  }
+  return parsed.data as Out<S>;
+}
+
+/** Query parameters: a repeated name becomes an array (FHIR `date=ge..&date=le..`). */
+function queryOf(event: Event): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
+    if (!values || name === '_format' || name === '_pretty') continue;
+    query[name] = values.length === 1 && values[0] !== undefined ? values[0] : values;
+  }
+  if (!event.multiValueQueryStringParameters) {
+    for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
+      if (value !== undefined && name !== '_format' && name !== '_pretty') query[name] = value;
+    }
+  }
+  return query;
+}
+
+/**
+ * One route's Lambda handler: the shared middy stack around a few lines of domain code.
+ * Handlers never see raw events, never catch, never map statuses.
+ */
+export function route<
+  P extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
+  B extends Schema | undefined = undefined,
+>(
+  def: RouteDef,
+  contract: Contract<P, Q, B>,
+  handle: (request: Request<Out<P>, Out<Q>, Out<B>>) => Promise<FhirResponse>,
+) {
+  return middy<Event, Result>()
+    .use(observe(def))
+    .use(respond())
+    .use(audit(def))
+    .use(authenticate(def))
+    .handler(async (event: Event, _context: Context) => {
+      const state = stateOf(event);
+      const trail = state.audit;
+      if (!trail) throw new Error('authentication did not run');
+      const body = contract.body
+        ? parseBody(contract.body, contract.resourceType, requestBody(event, state.headers, contract.bodyType))
+        : (undefined as Out<B>);
+      const request: Request<Out<P>, Out<Q>, Out<B>> = {
+        params: contract.params ? parseWith(contract.params, event.pathParameters ?? {}, 'path') : (undefined as Out<P>),
+        query: contract.query ? parseWith(contract.query, queryOf(event), 'query') : (undefined as Out<Q>),
+        body,
+        headers: state.headers,
+        principal: trail.principal,
+        audit: trail,
+        baseUrl: baseUrlOf(event, state.headers),
+        requestId: state.requestId,
+      };
+      // The handler returns a FhirResponse; `respond` turns it into the proxy result.
+      const response: unknown = await handle(request);
+      return response as Result;
+    });
+}
+
+function parseBody<S extends Schema>(schema: S, resourceType: string | undefined, raw: unknown): Out<S> {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new BadRequestError('the request body is not valid', {
+      details: describeIssues(resourceType ?? 'body', parsed.error),
+    });
+  }
+  return parsed.data as Out<S>;
+}
+
+/** Public routes (conformance, health): no principal, no audit, same responses. */
+export function publicRoute(def: RouteDef, handle: (request: { baseUrl: string }) => Promise<FhirResponse>) {
+  return middy<Event, Result>()
+    .use(observe(def))
+    .use(respond())
+    .handler(async (event: Event) => {
+      const state = stateOf(event);
+      const response: unknown = await handle({ baseUrl: baseUrlOf(event, state.headers) });
+      return response as Result;
+    });
+}

@@ -1,0 +1,30 @@
+/**
+ * Keys of the records table (see shared/tables.ts recordsTable). Pure: no I/O, unit-tested.
+ * FHIR ids and organization ids match [A-Za-z0-9.-]{1,64}, so '#' and '?' cannot occur in
+ * them and the separators below cannot be forged by a value.
+ */
+
+export const HEAD = 'head';
+
+/** All items of one resource: its head and its versions. */
+export const resourcePk = (org: string, resourceType: string, id: string): string => `${org}#${resourceType}#${id}`;
+
+/** Version items sort in version order: `v#0000000003`. */
+export const versionSk = (versionId: number): string => `v#${String(versionId).padStart(10, '0')}`;
+export const VERSION_PREFIX = 'v#';
+
+/** Blind-index search item: one per (parameter, token) of a resource; sk is the resource id. */
+export const searchPk = (org: string, resourceType: string, param: string, token: string): string =>
+  `${org}#${resourceType}?${param}=${token}`;
+
+/** byType index: heads of one type in one organization. */
+export const typePk = (org: string, resourceType: string): string => `${org}#${resourceType}`;
+export const typeSk = (lastUpdated: string, id: string): string => `${lastUpdated}#${id}`;
+
+/** A care relationship between a practitioner and a patient (from a booking or a registration). */
+export const careLinkPk = (org: string, practitionerId: string): string => `${org}#care#${practitionerId}`;
+export const careLinkSk = (patientId: string): string => patientId;
+
+/** Idempotency record of one caller's key (the key itself is hashed, it is client-chosen text). */
+export const idempotencyPk = (org: string, sub: string, keyHash: string): string => `${org}#idem#${sub}#${keyHash}`;
+export const IDEMPOTENCY_SK = 'idem';
