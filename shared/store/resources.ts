@@ -1,0 +1,269 @@
+import {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod/mini';
+import { auditPut } from '../audit/log.ts';
+import type { AuditTrail } from '../audit/trail.ts';
+import { recordEnvelope } from '../crypto/runtime.ts';
+import { HttpError } from '../http/errors.ts';
+import { dynamo, tableNames } from './client.ts';
+import type { StartKey } from './cursor.ts';
+import { type CancellationCode, cancellationCodes } from './errors.ts';
+import { HEAD, resourcePk, typePk, typeSk, VERSION_PREFIX, versionSk } from './keys.ts';
+
+/**
+ * Versioned, encrypted FHIR resources in the records table: a `head` item with the
+ * current version (what reads and searches use) and one item per version (`_history`).
+ * Only keys and the attributes queries need are in clear; the resource is `payload`.
+ */
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export interface Stored<T> {
+  id: string;
+  versionId: number;
+  lastUpdated: string;
+  deleted: boolean;
+  /** The resource of this version; for a deleted head, the last live version (for policy checks only). */
+  resource: T;
+  /** Search item keys of the head (empty on versions). */
+  tokens: string[];
+}
+
+const StoredItem = z.object({
+  id: z.string(),
+  versionId: z.number(),
+  lastUpdated: z.string(),
+  deleted: z.optional(z.boolean()),
+  payload: z.instanceof(Uint8Array),
+  payloadVersion: z.optional(z.number()),
+  tokens: z.optional(z.array(z.string())),
+});
+
+export class StoredDataError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoredDataError';
+  }
+}
+
+export interface ResourceKind<T> {
+  resourceType: string;
+  schema: z.ZodMiniType<T>;
+}
+
+async function decode<T>(kind: ResourceKind<T>, org: string, raw: unknown): Promise<Stored<T>> {
+  const item = StoredItem.safeParse(raw);
+  if (!item.success) throw new StoredDataError(`malformed ${kind.resourceType} item`);
+  const { id, versionId, lastUpdated, deleted, payload, payloadVersion, tokens } = item.data;
+  // A deletion marker keeps the payload of the version it deleted, sealed under that version.
+  const plaintext = await recordEnvelope().open(
+    { tenant: org, resourceType: kind.resourceType, id, versionId: payloadVersion ?? versionId },
+    payload,
+  );
+  const resource = kind.schema.safeParse(plaintext);
+  if (!resource.success) throw new StoredDataError(`stored ${kind.resourceType} does not match its schema`);
+  return { id, versionId, lastUpdated, deleted: deleted ?? false, resource: resource.data, tokens: tokens ?? [] };
+}
+
+export async function getHead<T>(kind: ResourceKind<T>, org: string, id: string): Promise<Stored<T> | undefined> {
+  const { Item } = await dynamo().send(
+    new GetCommand({
+      TableName: tableNames().records,
+      Key: { pk: resourcePk(org, kind.resourceType, id), sk: HEAD },
+      ConsistentRead: true,
+    }),
+  );
+  return Item ? decode(kind, org, Item) : undefined;
+}
+
+export async function getVersion<T>(
+  kind: ResourceKind<T>,
+  org: string,
+  id: string,
+  versionId: number,
+): Promise<Stored<T> | undefined> {
+  const { Item } = await dynamo().send(
+    new GetCommand({
+      TableName: tableNames().records,
+      Key: { pk: resourcePk(org, kind.resourceType, id), sk: versionSk(versionId) },
+    }),
+  );
+  return Item ? decode(kind, org, Item) : undefined;
+}
+
+/** Heads of many ids, in the order asked, skipping ids that do not exist. */
+export async function getHeads<T>(kind: ResourceKind<T>, org: string, ids: readonly string[]): Promise<Stored<T>[]> {
+  const unique = [...new Set(ids)];
+  const found = new Map<string, unknown>();
+  const table = tableNames().records;
+  for (let start = 0; start < unique.length; start += 100) {
+    let keys: Record<string, unknown>[] = unique
+      .slice(start, start + 100)
+      .map((id) => ({ pk: resourcePk(org, kind.resourceType, id), sk: HEAD }));
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((done) => setTimeout(done, Math.min(200, 20 * 2 ** attempt)));
+      if (attempt > 6) throw new HttpError(503, 'transient', 'the store is busy, retry later');
+      const { Responses, UnprocessedKeys } = await dynamo().send(
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      for (const item of Responses?.[table] ?? []) {
+        const id: unknown = item.id;
+        if (typeof id === 'string') found.set(id, item);
+      }
+      keys = UnprocessedKeys?.[table]?.Keys ?? [];
+    }
+  }
+  const stored: Stored<T>[] = [];
+  for (const id of unique) {
+    const item = found.get(id);
+    if (item !== undefined) stored.push(await decode(kind, org, item));
+  }
+  return stored;
+}
+
+export async function listVersions<T>(
+  kind: ResourceKind<T>,
+  org: string,
+  id: string,
+  limit: number,
+  startKey?: StartKey,
+): Promise<{ versions: Stored<T>[]; next?: StartKey }> {
+  const { Items, LastEvaluatedKey } = await dynamo().send(
+    new QueryCommand({
+      TableName: tableNames().records,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': resourcePk(org, kind.resourceType, id), ':prefix': VERSION_PREFIX },
+      ScanIndexForward: false,
+      Limit: limit,
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+    }),
+  );
+  const versions = await Promise.all((Items ?? []).map((item) => decode(kind, org, item)));
+  return { versions, ...(LastEvaluatedKey ? { next: toStartKey(LastEvaluatedKey) } : {}) };
+}
+
+export function toStartKey(key: Record<string, unknown>): StartKey {
+  const result: StartKey = {};
+  for (const [name, value] of Object.entries(key)) {
+    if (typeof value === 'string' || typeof value === 'number') result[name] = value;
+  }
+  return result;
+}
+
+/** The head and version items of a new version, payload sealed to exactly that version. */
+export async function versionItems<T>(
+  kind: ResourceKind<T>,
+  org: string,
+  resource: T & { id?: string },
+  id: string,
+  versionId: number,
+  lastUpdated: string,
+  extra: { tokens: string[]; head?: Record<string, unknown>; expectedVersion?: number },
+): Promise<TransactItem[]> {
+  const table = tableNames().records;
+  const pk = resourcePk(org, kind.resourceType, id);
+  const payload = await recordEnvelope().seal({ tenant: org, resourceType: kind.resourceType, id, versionId }, resource);
+  const common = { pk, org, resourceType: kind.resourceType, id, versionId, lastUpdated, payload };
+  const head: TransactItem = {
+    Put: {
+      TableName: table,
+      Item: {
+        ...common,
+        sk: HEAD,
+        tokens: extra.tokens,
+        typePk: typePk(org, kind.resourceType),
+        typeSk: typeSk(lastUpdated, id),
+        ...extra.head,
+      },
+      ...(extra.expectedVersion === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: 'versionId = :expected AND attribute_not_exists(deleted)',
+            ExpressionAttributeValues: { ':expected': extra.expectedVersion },
+          }),
+    },
+  };
+  const version: TransactItem = {
+    Put: { TableName: table, Item: { ...common, sk: versionSk(versionId) }, ConditionExpression: 'attribute_not_exists(pk)' },
+  };
+  return [head, version];
+}
+
+/**
+ * Deletion: the head becomes a marker (410 on read) that keeps the last payload sealed
+ * under its own version for policy checks; a version item records the deletion for
+ * `_history`; the resource leaves every search and listing.
+ */
+export function deletionItems(
+  kind: ResourceKind<unknown>,
+  org: string,
+  current: { id: string; versionId: number },
+  payload: Uint8Array,
+  lastUpdated: string,
+): TransactItem[] {
+  const table = tableNames().records;
+  const pk = resourcePk(org, kind.resourceType, current.id);
+  const versionId = current.versionId + 1;
+  const common = {
+    pk,
+    org,
+    resourceType: kind.resourceType,
+    id: current.id,
+    versionId,
+    payloadVersion: current.versionId,
+    lastUpdated,
+    deleted: true,
+    payload,
+  };
+  return [
+    {
+      Put: {
+        TableName: table,
+        Item: { ...common, sk: HEAD },
+        ConditionExpression: 'versionId = :expected AND attribute_not_exists(deleted)',
+        ExpressionAttributeValues: { ':expected': current.versionId },
+      },
+    },
+    { Put: { TableName: table, Item: { ...common, sk: versionSk(versionId) }, ConditionExpression: 'attribute_not_exists(pk)' } },
+  ];
+}
+
+/** The payload bytes of a head, unopened (to carry them into a deletion marker). */
+export async function headPayload(kind: ResourceKind<unknown>, org: string, id: string): Promise<Uint8Array | undefined> {
+  const { Item } = await dynamo().send(
+    new GetCommand({
+      TableName: tableNames().records,
+      Key: { pk: resourcePk(org, kind.resourceType, id), sk: HEAD },
+      ProjectionExpression: 'payload',
+      ConsistentRead: true,
+    }),
+  );
+  const payload: unknown = Item?.payload;
+  return payload instanceof Uint8Array ? payload : undefined;
+}
+
+/**
+ * Commits a write and its AuditEvent in one transaction: both or neither. `onCancel`
+ * turns the per-item cancellation codes into the client's answer (412, 409, ...).
+ */
+export async function commit(
+  items: readonly TransactItem[],
+  trail: AuditTrail,
+  status: number,
+  onCancel: (codes: CancellationCode[]) => Error | undefined,
+): Promise<void> {
+  try {
+    await dynamo().send(new TransactWriteCommand({ TransactItems: [...items, { Put: auditPut(trail.build(status)) }] }));
+    trail.committed = true;
+  } catch (error) {
+    const codes = cancellationCodes(error);
+    const mapped = codes ? onCancel(codes) : undefined;
+    if (mapped) throw mapped;
+    throw error;
+  }
+}
