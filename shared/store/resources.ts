@@ -32,6 +32,8 @@ export interface Stored<T> {
   resource: T;
   /** Search item keys of the head (empty on versions). */
   tokens: string[];
+  /** The sealed payload as stored, carried unopened into a deletion marker. */
+  payload: Uint8Array;
 }
 
 const StoredItem = z.object({
@@ -67,7 +69,15 @@ async function decode<T>(kind: ResourceKind<T>, org: string, raw: unknown): Prom
   );
   const resource = kind.schema.safeParse(plaintext);
   if (!resource.success) throw new StoredDataError(`stored ${kind.resourceType} does not match its schema`);
-  return { id, versionId, lastUpdated, deleted: deleted ?? false, resource: resource.data, tokens: tokens ?? [] };
+  return {
+    id,
+    versionId,
+    lastUpdated,
+    deleted: deleted ?? false,
+    resource: resource.data,
+    tokens: tokens ?? [],
+    payload,
+  };
 }
 
 export async function getHead<T>(kind: ResourceKind<T>, org: string, id: string): Promise<Stored<T> | undefined> {
@@ -200,10 +210,9 @@ export async function versionItems<T>(
  * `_history`; the resource leaves every search and listing.
  */
 export function deletionItems(
-  kind: ResourceKind<unknown>,
+  kind: { resourceType: string },
   org: string,
-  current: { id: string; versionId: number },
-  payload: Uint8Array,
+  current: { id: string; versionId: number; payload: Uint8Array; payloadVersion?: number },
   lastUpdated: string,
 ): TransactItem[] {
   const table = tableNames().records;
@@ -215,10 +224,10 @@ export function deletionItems(
     resourceType: kind.resourceType,
     id: current.id,
     versionId,
-    payloadVersion: current.versionId,
+    payloadVersion: current.payloadVersion ?? current.versionId,
     lastUpdated,
     deleted: true,
-    payload,
+    payload: current.payload,
   };
   return [
     {
@@ -231,20 +240,6 @@ export function deletionItems(
     },
     { Put: { TableName: table, Item: { ...common, sk: versionSk(versionId) }, ConditionExpression: 'attribute_not_exists(pk)' } },
   ];
-}
-
-/** The payload bytes of a head, unopened (to carry them into a deletion marker). */
-export async function headPayload(kind: ResourceKind<unknown>, org: string, id: string): Promise<Uint8Array | undefined> {
-  const { Item } = await dynamo().send(
-    new GetCommand({
-      TableName: tableNames().records,
-      Key: { pk: resourcePk(org, kind.resourceType, id), sk: HEAD },
-      ProjectionExpression: 'payload',
-      ConsistentRead: true,
-    }),
-  );
-  const payload: unknown = Item?.payload;
-  return payload instanceof Uint8Array ? payload : undefined;
 }
 
 /**

@@ -1,0 +1,164 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import {
+  GenerateMacCommand,
+  type KMSClient,
+  KMSInvalidMacException,
+  type KMSServiceException,
+  VerifyMacCommand,
+} from '@aws-sdk/client-kms';
+import { KeyServiceError } from './errors.ts';
+
+/**
+ * Keyed, deterministic tokens over normalized values (blind indexes) and MACs over opaque
+ * data (cursors). Two implementations: an HMAC key file locally, a KMS HMAC key in AWS.
+ */
+export interface BlindIndexer {
+  /** Token for equality search on `field`; pass a value already through `normalizeForSearch`. */
+  token(field: string, normalizedValue: string): Promise<string>;
+  mac(purpose: string, data: string): Promise<string>;
+  verifyMac(purpose: string, data: string, mac: string): Promise<boolean>;
+}
+
+/**
+ * Field and purpose names are code constants. Refusing NUL and ':' keeps the two message
+ * formats apart: a token for field 'mac:x' would otherwise equal the MAC for purpose 'x'.
+ */
+const LABEL = /^[A-Za-z][A-Za-z0-9._-]*$/;
+
+function tokenMessage(field: string, normalizedValue: string): string {
+  if (!LABEL.test(field)) throw new TypeError('blind index field must be a plain name');
+  return `${field}\u0000${normalizedValue}`;
+}
+
+function macMessage(purpose: string, data: string): string {
+  if (!LABEL.test(purpose)) throw new TypeError('MAC purpose must be a plain name');
+  return `mac:${purpose}\u0000${data}`;
+}
+
+export function createLocalBlindIndexer(indexKey: Buffer): BlindIndexer {
+  const hmac = (message: string): Buffer => createHmac('sha256', indexKey).update(message, 'utf8').digest();
+  return {
+    async token(field, normalizedValue) {
+      return hmac(tokenMessage(field, normalizedValue)).toString('base64url');
+    },
+    async mac(purpose, data) {
+      return hmac(macMessage(purpose, data)).toString('base64url');
+    },
+    async verifyMac(purpose, data, mac) {
+      const expected = hmac(macMessage(purpose, data));
+      const given = Buffer.from(mac, 'base64url');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    },
+  };
+}
+
+export type KmsBlindIndexerOptions = {
+  /** ARN of a KMS key with KeySpec HMAC_256 and KeyUsage GENERATE_VERIFY_MAC. */
+  keyArn: string;
+  kmsClient: KMSClient;
+  /** Tokens remembered per container; defaults to 5000. */
+  cacheSize?: number;
+};
+
+/**
+ * Blind indexer over a KMS HMAC key: the index key never leaves KMS. A search or a write
+ * computes a few tokens of values that repeat (a family name, a birth date), so tokens are
+ * kept in a bounded LRU cache keyed by a SHA-256 of the message, not by the PHI itself.
+ */
+export function createKmsBlindIndexer({
+  keyArn,
+  kmsClient,
+  cacheSize = 5000,
+}: KmsBlindIndexerOptions): BlindIndexer {
+  const tokens = new LruCache<string, string>(cacheSize);
+
+  async function generateMac(message: string): Promise<Uint8Array> {
+    let output: Awaited<ReturnType<typeof sendGenerateMac>>;
+    try {
+      output = await sendGenerateMac(message);
+    } catch (error) {
+      throw new KeyServiceError('KMS GenerateMac failed', { cause: error });
+    }
+    if (!output.Mac) throw new KeyServiceError('KMS GenerateMac returned no MAC');
+    return output.Mac;
+  }
+
+  function sendGenerateMac(message: string) {
+    return kmsClient.send(
+      new GenerateMacCommand({
+        KeyId: keyArn,
+        MacAlgorithm: 'HMAC_SHA_256',
+        Message: Buffer.from(message, 'utf8'),
+      }),
+    );
+  }
+
+  return {
+    async token(field, normalizedValue) {
+      const message = tokenMessage(field, normalizedValue);
+      const cacheKey = createHash('sha256').update(message, 'utf8').digest('base64url');
+      const cached = tokens.get(cacheKey);
+      if (cached !== undefined) return cached;
+      const token = Buffer.from(await generateMac(message)).toString('base64url');
+      tokens.set(cacheKey, token);
+      return token;
+    },
+    async mac(purpose, data) {
+      return Buffer.from(await generateMac(macMessage(purpose, data))).toString('base64url');
+    },
+    async verifyMac(purpose, data, mac) {
+      const message = macMessage(purpose, data);
+      const given = Buffer.from(mac, 'base64url');
+      if (given.length !== 32) return false;
+      try {
+        const output = await kmsClient.send(
+          new VerifyMacCommand({
+            KeyId: keyArn,
+            MacAlgorithm: 'HMAC_SHA_256',
+            Message: Buffer.from(message, 'utf8'),
+            Mac: given,
+          }),
+        );
+        return output.MacValid === true;
+      } catch (error) {
+        // KMS answers a wrong MAC with an exception, not with MacValid: false.
+        if (isInvalidMac(error)) return false;
+        throw new KeyServiceError('KMS VerifyMac failed', { cause: error });
+      }
+    },
+  };
+}
+
+function isInvalidMac(error: unknown): error is KMSServiceException {
+  return (
+    error instanceof KMSInvalidMacException ||
+    (error instanceof Error && error.name === 'KMSInvalidMacException')
+  );
+}
+
+/** Least-recently-used map: a Map keeps insertion order, so re-inserting on read moves a key to the end. */
+class LruCache<K, V> {
+  readonly #capacity: number;
+  readonly #entries = new Map<K, V>();
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  get(key: K): V | undefined {
+    const value = this.#entries.get(key);
+    if (value === undefined) return undefined;
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    if (this.#entries.size > this.#capacity) {
+      const oldest = this.#entries.keys().next();
+      if (!oldest.done) this.#entries.delete(oldest.value);
+    }
+  }
+}

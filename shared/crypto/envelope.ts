@@ -1,0 +1,184 @@
+import {
+  AlgorithmSuiteIdentifier,
+  buildClient,
+  CommitmentPolicy,
+  type EncryptionContext,
+  getLocalCryptographicMaterialsCache,
+  type NodeAlgorithmSuite,
+  NodeCachingMaterialsManager,
+  type NodeMaterialsManager,
+} from '@aws-crypto/client-node';
+import { z } from 'zod/mini';
+import { DecryptError, KeyServiceError } from './errors.ts';
+import { createKeyring, type KeySource, type RecordsKeyring } from './keyring.ts';
+
+/** Where a payload lives: the record version it was sealed for. */
+export type RecordRef = { tenant: string; resourceType: string; id: string; versionId: number };
+
+export type EnvelopeOptions = {
+  /** How long one data key is reused; defaults to 5 minutes. */
+  maxAgeMs?: number;
+  /** How many payloads one data key may seal; defaults to 1000. */
+  maxMessagesEncrypted?: number;
+  /** Data keys kept per container (one per tenant and resourceType); defaults to 100. */
+  cacheCapacity?: number;
+};
+
+export type Envelope = {
+  seal(ref: RecordRef, resource: unknown): Promise<Uint8Array>;
+  open(ref: RecordRef, ciphertext: Uint8Array): Promise<unknown>;
+};
+
+const PURPOSE = 'fhir-resource';
+
+/**
+ * Committing and unsigned. Every writer is also a reader (the same Lambda roles hold
+ * GenerateDataKey and Decrypt), so an ECDSA signature would prove nothing a reader could
+ * not forge, and would cost a P-384 sign per seal and a verify per open.
+ */
+const SUITE = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
+
+/** A DynamoDB item holds at most 400 KB: no genuine payload is larger. */
+const MAX_BODY_BYTES = 400 * 1024;
+
+const REF_PART = /^[^/]+$/;
+
+const sealedRecord = z.object({ ref: z.string(), resource: z.unknown() });
+
+const { encrypt, decrypt } = buildClient({
+  commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT,
+  // Records are sealed under one wrapping key: refuse messages that make us try more.
+  maxEncryptedDataKeys: 1,
+});
+
+/**
+ * Seals FHIR resources with the AWS Encryption SDK, and opens them only at the place they
+ * were sealed for.
+ *
+ * Why the record id is not in the encryption context: the SDK's materials cache is keyed by
+ * the encryption context, so a context naming the record would make every record a cache
+ * miss, i.e. one KMS call per distinct record. The context therefore holds only what is
+ * shared by many records (tenant, resourceType, purpose), and the full ref
+ * (tenant/resourceType/id/versionId) is bound inside the authenticated plaintext. `open`
+ * checks both, so a payload copied to another item (other id, version, tenant or type)
+ * fails with a DecryptError instead of showing one patient's record as another's.
+ */
+export function createEnvelope(keyring: RecordsKeyring, options: EnvelopeOptions = {}): Envelope {
+  const { maxAgeMs = 5 * 60_000, maxMessagesEncrypted = 1000, cacheCapacity = 100 } = options;
+  const materials = coalesceConcurrentMisses(
+    new NodeCachingMaterialsManager({
+      backingMaterials: keyring,
+      cache: getLocalCryptographicMaterialsCache<NodeAlgorithmSuite>(cacheCapacity),
+      maxAge: maxAgeMs,
+      maxMessagesEncrypted,
+    }),
+  );
+
+  return {
+    async seal(ref, resource) {
+      const plaintext = Buffer.from(JSON.stringify({ ref: formatRef(ref), resource }), 'utf8');
+      const { result } = await encrypt(materials, plaintext, {
+        encryptionContext: encryptionContextOf(ref),
+        suiteId: SUITE,
+      });
+      return result;
+    },
+
+    async open(ref, ciphertext) {
+      const expectedRef = formatRef(ref);
+      let opened: Awaited<ReturnType<typeof decrypt>>;
+      try {
+        opened = await decrypt(materials, ciphertext, { maxBodySize: MAX_BODY_BYTES });
+      } catch (error) {
+        if (error instanceof KeyServiceError || error instanceof DecryptError) throw error;
+        throw new DecryptError('payload does not authenticate', { cause: error });
+      }
+      if (!hasExactly(opened.messageHeader.encryptionContext, encryptionContextOf(ref))) {
+        throw new DecryptError('payload does not belong to this record');
+      }
+      const sealed = sealedRecord.safeParse(parseJson(opened.plaintext));
+      if (!sealed.success || sealed.data.ref !== expectedRef) {
+        throw new DecryptError('payload does not belong to this record');
+      }
+      return sealed.data.resource;
+    },
+  };
+}
+
+export function createEnvelopeFromKeySource(source: KeySource, options?: EnvelopeOptions): Envelope {
+  return createEnvelope(createKeyring(source), options);
+}
+
+function formatRef({ tenant, resourceType, id, versionId }: RecordRef): string {
+  // '/' separates the parts, so a part containing one could impersonate another ref.
+  if (![tenant, resourceType, id].every((part) => REF_PART.test(part)) || !Number.isSafeInteger(versionId)) {
+    throw new TypeError('record reference must have non-empty parts without "/" and an integer versionId');
+  }
+  return `${tenant}/${resourceType}/${id}/${versionId}`;
+}
+
+function encryptionContextOf({ tenant, resourceType }: RecordRef): EncryptionContext {
+  return { tenant, resourceType, purpose: PURPOSE };
+}
+
+function hasExactly(actual: Readonly<EncryptionContext>, expected: EncryptionContext): boolean {
+  const actualKeys = Object.keys(actual);
+  return (
+    actualKeys.length === Object.keys(expected).length &&
+    actualKeys.every((key) => actual[key] === expected[key])
+  );
+}
+
+function parseJson(plaintext: Buffer): unknown {
+  try {
+    return JSON.parse(plaintext.toString('utf8'));
+  } catch {
+    // No cause: the parser's message quotes the plaintext.
+    return undefined;
+  }
+}
+
+/**
+ * The caching CMM does not share a miss: N opens (or seals) started together on a cold
+ * cache each ask the keyring, i.e. N KMS calls for one search page. This gate lets the
+ * first miss for a cache key run while the others wait for it, then read the cache.
+ */
+function coalesceConcurrentMisses(materials: NodeMaterialsManager): NodeMaterialsManager {
+  const inFlight = new Map<string, Promise<unknown>>();
+
+  async function once<T>(key: string, fetch: () => Promise<T>): Promise<T> {
+    const pending = inFlight.get(key);
+    if (pending) {
+      await pending.catch(() => undefined);
+      return fetch();
+    }
+    const current = fetch();
+    inFlight.set(key, current);
+    try {
+      return await current;
+    } finally {
+      inFlight.delete(key);
+    }
+  }
+
+  return {
+    getEncryptionMaterials: (request) =>
+      once(`encrypt|${request.suite?.id ?? ''}|${contextKey(request.encryptionContext)}`, () =>
+        materials.getEncryptionMaterials(request),
+      ),
+    decryptMaterials: (request) => {
+      const dataKeys = request.encryptedDataKeys.map(
+        (edk) =>
+          `${edk.providerId}:${edk.providerInfo}:${Buffer.from(edk.encryptedDataKey).toString('base64')}`,
+      );
+      return once(
+        `decrypt|${request.suite.id}|${contextKey(request.encryptionContext)}|${dataKeys.join(',')}`,
+        () => materials.decryptMaterials(request),
+      );
+    },
+  };
+}
+
+function contextKey(context: Readonly<EncryptionContext>): string {
+  return JSON.stringify(Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
