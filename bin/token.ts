@@ -4,9 +4,9 @@
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { mintToken } from '../infra/local/issuer.ts';
 import { ensureLocalKeyMaterial } from '../shared/crypto/local-keys.ts';
 import { ROLES, type Role } from '../shared/routes.ts';
-import { mintToken } from '../infra/local/issuer.ts';
 
 const usage =
   'usage: npm run token -- --role <patient|clinician|compliance|admin> --org <org> --sub <id> [--patient <Patient id>] [--practitioner <Practitioner id>] [--ttl 15m]';
@@ -34,7 +34,9 @@ try {
   });
   const { role, org, sub } = values;
   if (!role || !isRole(role) || !org || !sub) throw new Error(usage);
-  const dataDir = resolve(values['data-dir'] ?? process.env.DATA_DIR ?? join(import.meta.dirname, '..', '.data'));
+  const dataDir = resolve(
+    values['data-dir'] ?? process.env.DATA_DIR ?? join(import.meta.dirname, '..', '.data'),
+  );
   const keyDir = join(dataDir, 'keys');
   ensureLocalKeyMaterial(keyDir);
   const token = await mintToken(keyDir, {

@@ -30,7 +30,10 @@ const EnvSchema = z.object({
   SIGNING_KEY_ARN: z.optional(z.string().check(z.minLength(1))),
   /** Origins allowed by CORS: the clinician portal. */
   CORS_ORIGINS: z._default(csv, []),
-  MAX_BODY_BYTES: z._default(z.coerce.number().check(z.int(), z.positive(), z.lte(6 * 1024 * 1024)), 1024 * 1024),
+  MAX_BODY_BYTES: z._default(
+    z.coerce.number().check(z.int(), z.positive(), z.lte(6 * 1024 * 1024)),
+    1024 * 1024,
+  ),
   /** Days an AuditEvent is kept; HIPAA documentation retention is six years. */
   AUDIT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(2192)), 2192),
 });
@@ -65,7 +68,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   return {
     ...cfg,
-    keys: { kind: 'kms', dataKeyArn: DATA_KEY_ARN, indexKeyArn: INDEX_KEY_ARN, signingKeyArn: SIGNING_KEY_ARN },
+    keys: {
+      kind: 'kms',
+      dataKeyArn: DATA_KEY_ARN,
+      indexKeyArn: INDEX_KEY_ARN,
+      signingKeyArn: SIGNING_KEY_ARN,
+    },
   };
 }
 

@@ -68,7 +68,22 @@ export interface RouteDef {
   summary: string;
 }
 
+/** Who may call Patient routes at all: compliance staff read the access log, not clinical content. */
 const clinical = ['patient', 'clinician', 'admin'] as const satisfies readonly Role[];
+const staff = ['clinician', 'admin'] as const satisfies readonly Role[];
+
+const readRecords: RouteAccess = { records: 'read', dataKey: 'decrypt', indexKey: true };
+const writeRecords: RouteAccess = { records: 'write', dataKey: 'encrypt-decrypt', indexKey: true };
+
+const patientSearchParams = [
+  { name: '_id', type: 'token' },
+  { name: 'family', type: 'string' },
+  { name: 'given', type: 'string' },
+  { name: 'name', type: 'string' },
+  { name: 'birthdate', type: 'date' },
+  { name: 'gender', type: 'token' },
+  { name: 'identifier', type: 'token' },
+] as const;
 
 export const routes = {
   metadata: {
@@ -90,6 +105,103 @@ export const routes = {
     interaction: 'system',
     access: {},
     summary: 'Liveness check',
+  },
+  createPatient: {
+    method: 'POST',
+    path: '/Patient',
+    handler: 'functions/patient/create.ts',
+    auth: 'jwt',
+    roles: staff,
+    resourceType: 'Patient',
+    interaction: 'create',
+    audit: 'C',
+    access: writeRecords,
+    summary: 'Register a patient (optional Idempotency-Key)',
+  },
+  searchPatients: {
+    method: 'GET',
+    path: '/Patient',
+    handler: 'functions/patient/search.ts',
+    auth: 'jwt',
+    roles: clinical,
+    resourceType: 'Patient',
+    interaction: 'search-type',
+    audit: 'E',
+    searchParams: patientSearchParams,
+    access: readRecords,
+    summary: 'Search patients the caller may see',
+  },
+  readPatient: {
+    method: 'GET',
+    path: '/Patient/{id}',
+    handler: 'functions/patient/read.ts',
+    auth: 'jwt',
+    roles: clinical,
+    resourceType: 'Patient',
+    interaction: 'read',
+    audit: 'R',
+    access: readRecords,
+    summary: 'Read a patient record',
+  },
+  updatePatient: {
+    method: 'PUT',
+    path: '/Patient/{id}',
+    handler: 'functions/patient/update.ts',
+    auth: 'jwt',
+    roles: staff,
+    resourceType: 'Patient',
+    interaction: 'update',
+    audit: 'U',
+    access: writeRecords,
+    summary: 'Replace a patient record (If-Match required)',
+  },
+  patchPatient: {
+    method: 'PATCH',
+    path: '/Patient/{id}',
+    handler: 'functions/patient/patch.ts',
+    auth: 'jwt',
+    roles: staff,
+    resourceType: 'Patient',
+    interaction: 'patch',
+    audit: 'U',
+    access: writeRecords,
+    summary: 'Change a patient record with JSON Patch (If-Match required)',
+  },
+  deletePatient: {
+    method: 'DELETE',
+    path: '/Patient/{id}',
+    handler: 'functions/patient/delete.ts',
+    auth: 'jwt',
+    roles: staff,
+    resourceType: 'Patient',
+    interaction: 'delete',
+    audit: 'D',
+    access: writeRecords,
+    summary: 'Delete a patient record (logical: history stays, reads answer 410)',
+  },
+  patientHistory: {
+    method: 'GET',
+    path: '/Patient/{id}/_history',
+    handler: 'functions/patient/history.ts',
+    auth: 'jwt',
+    roles: clinical,
+    resourceType: 'Patient',
+    interaction: 'history-instance',
+    audit: 'R',
+    access: readRecords,
+    summary: 'Versions of a patient record, newest first',
+  },
+  readPatientVersion: {
+    method: 'GET',
+    path: '/Patient/{id}/_history/{vid}',
+    handler: 'functions/patient/vread.ts',
+    auth: 'jwt',
+    roles: clinical,
+    resourceType: 'Patient',
+    interaction: 'vread',
+    audit: 'R',
+    access: readRecords,
+    summary: 'One version of a patient record',
   },
 } as const satisfies Record<string, RouteDef>;
 

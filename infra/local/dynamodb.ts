@@ -86,12 +86,14 @@ export async function startDynamo(dbPath: string, options: { port?: number } = {
   const deadline = Date.now() + 60_000;
   try {
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (${child.exitCode}): ${output.trim()}`);
+      if (child.exitCode !== null)
+        throw new Error(`DynamoDB Local exited (${child.exitCode}): ${output.trim()}`);
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         break;
       } catch (error) {
-        if (Date.now() > deadline) throw new Error('DynamoDB Local did not become ready in 60 s', { cause: error });
+        if (Date.now() > deadline)
+          throw new Error('DynamoDB Local did not become ready in 60 s', { cause: error });
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }

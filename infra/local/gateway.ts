@@ -66,7 +66,12 @@ export function createGateway(options: GatewayOptions): Server {
     let loaded = modules.get(def.handler);
     if (!loaded) {
       loaded = import(pathToFileURL(resolve(options.root, def.handler)).href).then((module: unknown) => {
-        if (typeof module === 'object' && module !== null && 'handler' in module && typeof module.handler === 'function') {
+        if (
+          typeof module === 'object' &&
+          module !== null &&
+          'handler' in module &&
+          typeof module.handler === 'function'
+        ) {
           const handler = module.handler;
           return (event: APIGatewayProxyEvent, context: Context) => Promise.resolve(handler(event, context));
         }
@@ -80,7 +85,12 @@ export function createGateway(options: GatewayOptions): Server {
   return createServer((req, res) => {
     serve(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/fhir+json' });
-      res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'fatal', code: 'exception' }] }));
+      res.end(
+        JSON.stringify({
+          resourceType: 'OperationOutcome',
+          issue: [{ severity: 'fatal', code: 'exception' }],
+        }),
+      );
     });
   });
 
@@ -250,7 +260,10 @@ function asProxyResult(value: unknown): APIGatewayProxyResult {
   return {
     statusCode: 502,
     headers: { 'Content-Type': 'application/fhir+json' },
-    body: JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'fatal', code: 'exception' }] }),
+    body: JSON.stringify({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'fatal', code: 'exception' }],
+    }),
   };
 }
 

@@ -10,7 +10,8 @@ const DAY_SECONDS = 24 * 60 * 60;
  * The same shape goes into a write's transaction through `auditPut`.
  */
 export function auditPut(record: AuditEventRecord) {
-  const expiresAt = Math.floor(Date.parse(record.resource.recorded) / 1000) + config().AUDIT_RETENTION_DAYS * DAY_SECONDS;
+  const expiresAt =
+    Math.floor(Date.parse(record.resource.recorded) / 1000) + config().AUDIT_RETENTION_DAYS * DAY_SECONDS;
   return {
     TableName: tableNames().audit,
     Item: { ...record.item, expiresAt },

@@ -7,7 +7,8 @@ import { agentKey, eventPartition, eventSortKey, hourOf, orgKey, patientKey, pur
 /** FHIR AuditEvent.outcome: success, minor failure (refused, invalid), serious failure (server). */
 export type AuditOutcome = '0' | '4' | '8';
 
-export const outcomeOfStatus = (status: number): AuditOutcome => (status < 400 ? '0' : status < 500 ? '4' : '8');
+export const outcomeOfStatus = (status: number): AuditOutcome =>
+  status < 400 ? '0' : status < 500 ? '4' : '8';
 
 export const AUDIT_EXTENSION = {
   requestId: 'https://fhir-records.dev/StructureDefinition/request-id',
@@ -96,7 +97,11 @@ export class AuditTrail {
     const resource: AuditEventResource = {
       resourceType: 'AuditEvent',
       id,
-      type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' },
+      type: {
+        system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
+        code: 'rest',
+        display: 'RESTful Operation',
+      },
       subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: route.interaction }],
       action: route.audit ?? 'E',
       recorded,
@@ -107,7 +112,11 @@ export class AuditTrail {
             purposeOfEvent: [
               {
                 coding: [
-                  { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG', display: 'break the glass' },
+                  {
+                    system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason',
+                    code: 'BTG',
+                    display: 'break the glass',
+                  },
                 ],
                 text: this.breakGlassReason,
               },
@@ -116,7 +125,11 @@ export class AuditTrail {
         : {}),
       agent: [
         {
-          type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/extra-security-role-type', code: 'humanuser' }] },
+          type: {
+            coding: [
+              { system: 'http://terminology.hl7.org/CodeSystem/extra-security-role-type', code: 'humanuser' },
+            ],
+          },
           who: {
             identifier: { system: 'urn:fhir-records:sub', value: principal.sub },
             ...(agentReference ? { reference: agentReference } : {}),

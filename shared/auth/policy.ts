@@ -52,7 +52,9 @@ export async function patientAccess(
       return { allowed: false, hide: true };
     }
     case 'admin':
-      return MANAGERS.includes(principal.role) ? { allowed: true, breakGlass: false } : { allowed: false, hide: true };
+      return MANAGERS.includes(principal.role)
+        ? { allowed: true, breakGlass: false }
+        : { allowed: false, hide: true };
     case 'compliance':
       // Compliance reads the access log, never clinical content.
       return { allowed: false, hide: true };

@@ -39,7 +39,8 @@ const isRole = (group: string): group is Role => (ROLES as readonly string[]).in
 export function principalFromClaims(claims: unknown): Principal {
   if (claims === undefined || claims === null) throw new UnauthorizedError();
   const parsed = Claims.safeParse(claims);
-  if (!parsed.success) throw new ForbiddenError('the token lacks the claims this API needs (groups, organization)');
+  if (!parsed.success)
+    throw new ForbiddenError('the token lacks the claims this API needs (groups, organization)');
   const roles = parsed.data['cognito:groups'].filter(isRole);
   const [role, ...others] = roles;
   if (role === undefined || others.length > 0) {

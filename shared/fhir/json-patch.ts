@@ -1,17 +1,23 @@
 import { z } from 'zod/mini';
 
 /** RFC 6902 JSON Patch, applied to a copy; the result is validated by the caller's schema. */
-export const JsonPatch = z.array(
-  z.union([
-    z.strictObject({ op: z.enum(['add', 'replace', 'test']), path: z.string().check(z.maxLength(512)), value: z.unknown() }),
-    z.strictObject({ op: z.literal('remove'), path: z.string().check(z.maxLength(512)) }),
-    z.strictObject({
-      op: z.enum(['move', 'copy']),
-      from: z.string().check(z.maxLength(512)),
-      path: z.string().check(z.maxLength(512)),
-    }),
-  ]),
-).check(z.minLength(1), z.maxLength(100));
+export const JsonPatch = z
+  .array(
+    z.union([
+      z.strictObject({
+        op: z.enum(['add', 'replace', 'test']),
+        path: z.string().check(z.maxLength(512)),
+        value: z.unknown(),
+      }),
+      z.strictObject({ op: z.literal('remove'), path: z.string().check(z.maxLength(512)) }),
+      z.strictObject({
+        op: z.enum(['move', 'copy']),
+        from: z.string().check(z.maxLength(512)),
+        path: z.string().check(z.maxLength(512)),
+      }),
+    ]),
+  )
+  .check(z.minLength(1), z.maxLength(100));
 
 export type JsonPatch = z.infer<typeof JsonPatch>;
 

@@ -155,7 +155,10 @@ export class TooManyRequestsError extends HttpError {
 }
 
 export class ServiceUnavailableError extends HttpError {
-  constructor(message = 'service temporarily unavailable', options?: Options & { retryAfterSeconds?: number }) {
+  constructor(
+    message = 'service temporarily unavailable',
+    options?: Options & { retryAfterSeconds?: number },
+  ) {
     super(503, 'transient', message, {
       ...options,
       headers: { 'Retry-After': String(options?.retryAfterSeconds ?? 1), ...options?.headers },

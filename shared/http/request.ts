@@ -30,7 +30,8 @@ export function requestBody(
   const accepted = MEDIA_TYPES[bodyType];
   const mediaType = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (!(accepted as readonly string[]).includes(mediaType)) throw new UnsupportedMediaTypeError(accepted);
-  if (raw === null || raw.length === 0) throw new BadRequestError('a request body is required', { code: 'required' });
+  if (raw === null || raw.length === 0)
+    throw new BadRequestError('a request body is required', { code: 'required' });
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   let parsed: unknown;
   try {
@@ -39,7 +40,9 @@ export function requestBody(
     throw new BadRequestError('the request body is not valid JSON', { code: 'structure' });
   }
   if (depthOf(parsed) > MAX_DEPTH) {
-    throw new BadRequestError(`the request body is nested deeper than ${MAX_DEPTH} levels`, { code: 'structure' });
+    throw new BadRequestError(`the request body is nested deeper than ${MAX_DEPTH} levels`, {
+      code: 'structure',
+    });
   }
   return parsed;
 }
@@ -93,7 +96,11 @@ export function toHttpError(error: unknown): HttpError {
     return new ServiceUnavailableError('a concurrent change interfered; retry the request', { cause: error });
   }
   if (TRANSIENT.has(name)) return new ServiceUnavailableError(undefined, { cause: error });
-  if (error instanceof Error && 'code' in error && (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET')) {
+  if (
+    error instanceof Error &&
+    'code' in error &&
+    (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET')
+  ) {
     return new ServiceUnavailableError(undefined, { cause: error });
   }
   return new HttpError(500, 'exception', 'internal error', { cause: error });

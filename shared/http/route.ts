@@ -6,7 +6,7 @@ import { AuditTrail, type RequestFacts } from '../audit/trail.ts';
 import { type Principal, principalFromClaims } from '../auth/principal.ts';
 import { describeIssues } from '../fhir/issues.ts';
 import type { RouteDef } from '../routes.ts';
-import { BadRequestError, ServiceUnavailableError } from './errors.ts';
+import { BadRequestError, ForbiddenError, ServiceUnavailableError } from './errors.ts';
 import { log } from './logger.ts';
 import { requestBody, toHttpError } from './request.ts';
 import type { FhirResponse } from './response.ts';
@@ -16,7 +16,11 @@ type Schema = z.ZodMiniType;
 type Out<S> = S extends z.ZodMiniType<infer O> ? O : undefined;
 
 /** The contract of one route besides the route table entry: what it accepts. */
-export interface Contract<P extends Schema | undefined, Q extends Schema | undefined, B extends Schema | undefined> {
+export interface Contract<
+  P extends Schema | undefined,
+  Q extends Schema | undefined,
+  B extends Schema | undefined,
+> {
   params?: P;
   query?: Q;
   body?: B;
@@ -117,7 +121,11 @@ const respond = (): Middleware => ({
         status: error.status,
       });
     }
-    request.response = serialize(error, state?.headers ?? {}, state?.requestId ?? request.context.awsRequestId);
+    request.response = serialize(
+      error,
+      state?.headers ?? {},
+      state?.requestId ?? request.context.awsRequestId,
+    );
   },
 });
 
@@ -167,6 +175,9 @@ const authenticate = (def: RouteDef): Middleware => ({
       userAgent: (state.headers['user-agent'] ?? 'unknown').slice(0, 256),
     };
     state.audit = new AuditTrail(def, principal, facts);
+    // The coarse check of the route table; the policy in the repositories decides the rest.
+    if (!def.roles.includes(principal.role))
+      throw new ForbiddenError(`the ${principal.role} role may not use this route`);
   },
 });
 
@@ -175,7 +186,8 @@ function parseWith<S extends Schema>(schema: S, value: unknown, where: string): 
   if (!parsed.success) {
     const details = parsed.error.issues.map((issue) => ({
       location: [where, ...issue.path.map(String)].join('.'),
-      message: issue.code === 'unrecognized_keys' ? `unknown parameter: ${issue.keys.join(', ')}` : issue.message,
+      message:
+        issue.code === 'unrecognized_keys' ? `unknown parameter: ${issue.keys.join(', ')}` : issue.message,
     }));
     throw new BadRequestError(`invalid ${where}`, { details });
   }
@@ -220,10 +232,16 @@ export function route<
       const trail = state.audit;
       if (!trail) throw new Error('authentication did not run');
       const body = contract.body
-        ? parseBody(contract.body, contract.resourceType, requestBody(event, state.headers, contract.bodyType))
+        ? parseBody(
+            contract.body,
+            contract.resourceType,
+            requestBody(event, state.headers, contract.bodyType),
+          )
         : (undefined as Out<B>);
       const request: Request<Out<P>, Out<Q>, Out<B>> = {
-        params: contract.params ? parseWith(contract.params, event.pathParameters ?? {}, 'path') : (undefined as Out<P>),
+        params: contract.params
+          ? parseWith(contract.params, event.pathParameters ?? {}, 'path')
+          : (undefined as Out<P>),
         query: contract.query ? parseWith(contract.query, queryOf(event), 'query') : (undefined as Out<Q>),
         body,
         headers: state.headers,

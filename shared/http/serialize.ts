@@ -40,7 +40,9 @@ export function serialize(
     return {
       statusCode: outcome.status,
       headers: { ...common, ...outcome.headers, 'Content-Type': FHIR_JSON },
-      body: JSON.stringify(operationOutcome(outcome.code, message, details, outcome.status >= 500 ? 'fatal' : 'error')),
+      body: JSON.stringify(
+        operationOutcome(outcome.code, message, details, outcome.status >= 500 ? 'fatal' : 'error'),
+      ),
     };
   }
   const response = toFhirResponse(outcome);
@@ -55,7 +57,8 @@ function toFhirResponse(value: unknown): FhirResponse {
   if (typeof value === 'object' && value !== null && 'status' in value && typeof value.status === 'number') {
     const { status } = value;
     const body = 'body' in value ? value.body : undefined;
-    const contentType = 'contentType' in value && typeof value.contentType === 'string' ? value.contentType : undefined;
+    const contentType =
+      'contentType' in value && typeof value.contentType === 'string' ? value.contentType : undefined;
     const headers: Record<string, string> = {};
     if ('headers' in value && typeof value.headers === 'object' && value.headers !== null) {
       for (const [name, header] of Object.entries(value.headers)) {

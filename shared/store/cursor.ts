@@ -20,13 +20,16 @@ const PURPOSE = 'cursor';
 const bindingOf = (binding: unknown): string => sha256Hex(canonicalJson(binding)).slice(0, 32);
 
 export async function encodeCursor(startKey: StartKey, binding: unknown): Promise<string> {
-  const body = Buffer.from(JSON.stringify({ k: startKey, b: bindingOf(binding) }), 'utf8').toString('base64url');
+  const body = Buffer.from(JSON.stringify({ k: startKey, b: bindingOf(binding) }), 'utf8').toString(
+    'base64url',
+  );
   const mac = await blindIndexer().mac(PURPOSE, body);
   return `${body}.${mac}`;
 }
 
 export async function decodeCursor(cursor: string, binding: unknown): Promise<StartKey> {
-  const invalid = () => new BadRequestError('the paging cursor is not valid for this query', { code: 'value' });
+  const invalid = () =>
+    new BadRequestError('the paging cursor is not valid for this query', { code: 'value' });
   const [body, mac, ...rest] = cursor.split('.');
   if (!body || !mac || rest.length > 0 || cursor.length > 4096) throw invalid();
   if (!(await blindIndexer().verifyMac(PURPOSE, body, mac))) throw invalid();

@@ -7,7 +7,8 @@
 export const HEAD = 'head';
 
 /** All items of one resource: its head and its versions. */
-export const resourcePk = (org: string, resourceType: string, id: string): string => `${org}#${resourceType}#${id}`;
+export const resourcePk = (org: string, resourceType: string, id: string): string =>
+  `${org}#${resourceType}#${id}`;
 
 /** Version items sort in version order: `v#0000000003`. */
 export const versionSk = (versionId: number): string => `v#${String(versionId).padStart(10, '0')}`;
@@ -26,5 +27,6 @@ export const careLinkPk = (org: string, practitionerId: string): string => `${or
 export const careLinkSk = (patientId: string): string => patientId;
 
 /** Idempotency record of one caller's key (the key itself is hashed, it is client-chosen text). */
-export const idempotencyPk = (org: string, sub: string, keyHash: string): string => `${org}#idem#${sub}#${keyHash}`;
+export const idempotencyPk = (org: string, sub: string, keyHash: string): string =>
+  `${org}#idem#${sub}#${keyHash}`;
 export const IDEMPOTENCY_SK = 'idem';

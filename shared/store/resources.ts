@@ -80,7 +80,11 @@ async function decode<T>(kind: ResourceKind<T>, org: string, raw: unknown): Prom
   };
 }
 
-export async function getHead<T>(kind: ResourceKind<T>, org: string, id: string): Promise<Stored<T> | undefined> {
+export async function getHead<T>(
+  kind: ResourceKind<T>,
+  org: string,
+  id: string,
+): Promise<Stored<T> | undefined> {
   const { Item } = await dynamo().send(
     new GetCommand({
       TableName: tableNames().records,
@@ -107,7 +111,11 @@ export async function getVersion<T>(
 }
 
 /** Heads of many ids, in the order asked, skipping ids that do not exist. */
-export async function getHeads<T>(kind: ResourceKind<T>, org: string, ids: readonly string[]): Promise<Stored<T>[]> {
+export async function getHeads<T>(
+  kind: ResourceKind<T>,
+  org: string,
+  ids: readonly string[],
+): Promise<Stored<T>[]> {
   const unique = [...new Set(ids)];
   const found = new Map<string, unknown>();
   const table = tableNames().records;
@@ -177,7 +185,10 @@ export async function versionItems<T>(
 ): Promise<TransactItem[]> {
   const table = tableNames().records;
   const pk = resourcePk(org, kind.resourceType, id);
-  const payload = await recordEnvelope().seal({ tenant: org, resourceType: kind.resourceType, id, versionId }, resource);
+  const payload = await recordEnvelope().seal(
+    { tenant: org, resourceType: kind.resourceType, id, versionId },
+    resource,
+  );
   const common = { pk, org, resourceType: kind.resourceType, id, versionId, lastUpdated, payload };
   const head: TransactItem = {
     Put: {
@@ -199,7 +210,11 @@ export async function versionItems<T>(
     },
   };
   const version: TransactItem = {
-    Put: { TableName: table, Item: { ...common, sk: versionSk(versionId) }, ConditionExpression: 'attribute_not_exists(pk)' },
+    Put: {
+      TableName: table,
+      Item: { ...common, sk: versionSk(versionId) },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
   };
   return [head, version];
 }
@@ -238,7 +253,13 @@ export function deletionItems(
         ExpressionAttributeValues: { ':expected': current.versionId },
       },
     },
-    { Put: { TableName: table, Item: { ...common, sk: versionSk(versionId) }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    {
+      Put: {
+        TableName: table,
+        Item: { ...common, sk: versionSk(versionId) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
   ];
 }
 
@@ -253,7 +274,9 @@ export async function commit(
   onCancel: (codes: CancellationCode[]) => Error | undefined,
 ): Promise<void> {
   try {
-    await dynamo().send(new TransactWriteCommand({ TransactItems: [...items, { Put: auditPut(trail.build(status)) }] }));
+    await dynamo().send(
+      new TransactWriteCommand({ TransactItems: [...items, { Put: auditPut(trail.build(status)) }] }),
+    );
     trail.committed = true;
   } catch (error) {
     const codes = cancellationCodes(error);

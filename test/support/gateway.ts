@@ -17,7 +17,10 @@ export interface RunningGateway {
 export const newDataDir = (): string => mkdtempSync(join(tmpdir(), 'fhir-records-test-'));
 
 /** Starts `npm start`'s entry point as a child process, as a user would, on a free port. */
-export async function startGateway(dataDir: string, env: Record<string, string> = {}): Promise<RunningGateway> {
+export async function startGateway(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<RunningGateway> {
   const port = await freePort();
   const logFile = join(dataDir, `gateway-${port}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });

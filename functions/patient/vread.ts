@@ -1,0 +1,14 @@
+import { VersionParams } from '../../shared/http/params.ts';
+import { resourceResponse } from '../../shared/http/resource-response.ts';
+import { route } from '../../shared/http/route.ts';
+import { routes } from '../../shared/routes.ts';
+import { patients } from '../../shared/store/patients.ts';
+
+/** GET /Patient/{id}/_history/{vid} · as read · audit R · 200|401|403|404|410 */
+export const handler = route(routes.readPatientVersion, { params: VersionParams }, async (request) =>
+  resourceResponse(
+    await patients(request).vread(request.params.id, Number(request.params.vid)),
+    200,
+    request,
+  ),
+);

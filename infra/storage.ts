@@ -1,0 +1,121 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { BackupPlan, BackupPlanRule, BackupResource, BackupVault } from 'aws-cdk-lib/aws-backup';
+import {
+  AttributeType,
+  Billing,
+  type GlobalSecondaryIndexPropsV2,
+  ProjectionType,
+  TableEncryptionV2,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { Schedule } from 'aws-cdk-lib/aws-events';
+import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { auditTable, recordsTable, type TableDef } from '../shared/tables.ts';
+
+export interface RecordsStorageProps {
+  dataKey: IKey;
+}
+
+/**
+ * The two tables, built from `shared/tables.ts` so that DynamoDB Local and AWS serve the
+ * same keys and indexes, and their backups.
+ */
+export class RecordsStorage extends Construct {
+  readonly records: TableV2;
+  readonly auditLog: TableV2;
+
+  constructor(scope: Construct, id: string, props: RecordsStorageProps) {
+    super(scope, id);
+    this.records = tableFrom(this, recordsTable, props.dataKey);
+    this.auditLog = tableFrom(this, auditTable, props.dataKey, appendOnlyPolicy());
+
+    // PITR covers 35 days of operator error; the plan keeps monthly recovery points for
+    // the six years HIPAA asks documentation to be kept, in a vault that cannot be
+    // deleted with the stack.
+    const vault = new BackupVault(this, 'Vault', {
+      encryptionKey: props.dataKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const plan = new BackupPlan(this, 'Plan', {
+      backupVault: vault,
+      backupPlanRules: [
+        new BackupPlanRule({
+          ruleName: 'Daily35Days',
+          scheduleExpression: Schedule.cron({ hour: '5', minute: '0' }),
+          deleteAfter: Duration.days(35),
+        }),
+        new BackupPlanRule({
+          ruleName: 'MonthlySixYears',
+          scheduleExpression: Schedule.cron({ day: '1', hour: '5', minute: '0' }),
+          deleteAfter: Duration.days(2192),
+        }),
+      ],
+    });
+    const selection = plan.addSelection('Tables', {
+      resources: [
+        BackupResource.fromDynamoDbTable(this.records),
+        BackupResource.fromDynamoDbTable(this.auditLog),
+      ],
+    });
+    Validations.of(selection).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+      reason:
+        "AWS Backup's own service-role policy for taking backups, maintained by AWS; the selection names only the two tables.",
+    });
+  }
+}
+
+/**
+ * The access log is append-only for everyone: application roles get PutItem (with
+ * attribute_not_exists) and nothing else, and this resource policy also denies updates
+ * and deletes of items to every principal, administrators included, so that no IAM
+ * policy added later can open it. There is deliberately no break-glass exception role:
+ * removing an AuditEvent (a court order, say) takes a change of this table policy, which
+ * is a reviewed deployment and a CloudTrail control-plane event, not a quiet data-plane
+ * call. TTL expiry after the retention period is done by DynamoDB itself and is not
+ * affected. (`*` as the resource: a table policy cannot name its own ARN in
+ * CloudFormation; it applies to this table and its indexes only.)
+ */
+function appendOnlyPolicy(): PolicyDocument {
+  return new PolicyDocument({
+    statements: [
+      new PolicyStatement({
+        sid: 'AccessLogIsAppendOnly',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: [
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:PartiQLUpdate',
+          'dynamodb:PartiQLDelete',
+        ],
+        resources: ['*'],
+      }),
+    ],
+  });
+}
+
+function tableFrom(scope: Construct, def: TableDef, dataKey: IKey, resourcePolicy?: PolicyDocument): TableV2 {
+  const key = (name: string) => ({ name, type: AttributeType.STRING });
+  const globalSecondaryIndexes: GlobalSecondaryIndexPropsV2[] = def.indexes.map((index) => ({
+    indexName: index.name,
+    partitionKey: key(index.partitionKey),
+    ...(index.sortKey ? { sortKey: key(index.sortKey) } : {}),
+    projectionType: index.projection === 'ALL' ? ProjectionType.ALL : ProjectionType.KEYS_ONLY,
+  }));
+  return new TableV2(scope, def.logicalName, {
+    partitionKey: key(def.partitionKey),
+    ...(def.sortKey ? { sortKey: key(def.sortKey) } : {}),
+    ...(def.timeToLiveAttribute ? { timeToLiveAttribute: def.timeToLiveAttribute } : {}),
+    globalSecondaryIndexes,
+    billing: Billing.onDemand(),
+    encryption: TableEncryptionV2.customerManagedKey(dataKey),
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    deletionProtection: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+    ...(resourcePolicy ? { resourcePolicy } : {}),
+  });
+}

@@ -1,0 +1,80 @@
+import { normalizeForSearch } from '../crypto/normalize.ts';
+import { blindIndexer } from '../crypto/runtime.ts';
+import type { Patient } from '../fhir/patient.ts';
+import { searchPk } from './keys.ts';
+
+/**
+ * Patient search parameters served from blind indexes: every searchable value is
+ * normalized, then HMAC'd; only the tokens reach DynamoDB.
+ */
+export const PATIENT_SEARCH_PARAMS = [
+  'family',
+  'given',
+  'name',
+  'birthdate',
+  'gender',
+  'identifier',
+] as const;
+export type PatientSearchParam = (typeof PATIENT_SEARCH_PARAMS)[number];
+
+/** A resource may carry at most this many search items, so a write fits one transaction. */
+export const MAX_SEARCH_ITEMS = 40;
+
+/** The normalized values a Patient is found by, per parameter. Pure. */
+export function patientSearchValues(patient: Patient): [PatientSearchParam, string][] {
+  const values: [PatientSearchParam, string][] = [];
+  const push = (param: PatientSearchParam, value: string | undefined) => {
+    if (value === undefined) return;
+    const normalized = param === 'identifier' ? value.trim() : normalizeForSearch(value);
+    if (normalized.length > 0 && !values.some(([p, v]) => p === param && v === normalized)) {
+      values.push([param, normalized]);
+    }
+  };
+  for (const name of patient.name ?? []) {
+    push('family', name.family);
+    for (const given of name.given ?? []) push('given', given);
+    for (const part of [
+      name.family,
+      name.text,
+      ...(name.given ?? []),
+      ...(name.prefix ?? []),
+      ...(name.suffix ?? []),
+    ]) {
+      push('name', part);
+    }
+  }
+  for (const value of birthDateValues(patient.birthDate)) push('birthdate', value);
+  push('gender', patient.gender);
+  for (const identifier of patient.identifier ?? []) {
+    if (identifier.value === undefined) continue;
+    push('identifier', `|${identifier.value}`);
+    if (identifier.system) push('identifier', `${identifier.system}|${identifier.value}`);
+  }
+  return values;
+}
+
+/** 1974-12-25 is found by birthdate=1974, 1974-12 and 1974-12-25. */
+function birthDateValues(birthDate: string | undefined): string[] {
+  if (!birthDate) return [];
+  return [
+    birthDate.slice(0, 4),
+    birthDate.length >= 7 ? birthDate.slice(0, 7) : undefined,
+    birthDate.length >= 10 ? birthDate : undefined,
+  ].filter((value): value is string => value !== undefined);
+}
+
+/** The value of a query parameter in the form `patientSearchValues` stores it. */
+export function queryValue(param: PatientSearchParam, raw: string): string {
+  if (param !== 'identifier') return normalizeForSearch(raw);
+  // identifier=value matches any system; identifier=system|value one system.
+  return raw.includes('|') ? raw.trim() : `|${raw.trim()}`;
+}
+
+export async function searchItemKey(org: string, param: PatientSearchParam, value: string): Promise<string> {
+  const token = await blindIndexer().token(`Patient.${param}`, value);
+  return searchPk(org, 'Patient', param, token);
+}
+
+export async function patientSearchKeys(org: string, patient: Patient): Promise<string[]> {
+  return Promise.all(patientSearchValues(patient).map(([param, value]) => searchItemKey(org, param, value)));
+}

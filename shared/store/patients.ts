@@ -1,0 +1,406 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditTrail } from '../audit/trail.ts';
+import { breakGlassReason, type Intent, patientAccess } from '../auth/policy.ts';
+import type { Principal } from '../auth/principal.ts';
+import { describeIssues } from '../fhir/issues.ts';
+import { applyJsonPatch, type JsonPatch, JsonPatchError } from '../fhir/json-patch.ts';
+import { Patient } from '../fhir/patient.ts';
+import {
+  BadRequestError,
+  ForbiddenError,
+  GoneError,
+  NotFoundError,
+  PreconditionFailedError,
+  PreconditionRequiredError,
+  UnprocessableError,
+} from '../http/errors.ts';
+import { log } from '../http/logger.ts';
+import { dynamo, tableNames } from './client.ts';
+import { decodeCursor, encodeCursor, type StartKey } from './cursor.ts';
+import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
+import { careLinkPk, careLinkSk, typePk } from './keys.ts';
+import {
+  MAX_SEARCH_ITEMS,
+  PATIENT_SEARCH_PARAMS,
+  type PatientSearchParam,
+  patientSearchKeys,
+  queryValue,
+  searchItemKey,
+} from './patient-index.ts';
+import {
+  commit,
+  deletionItems,
+  getHead,
+  getHeads,
+  getVersion,
+  listVersions,
+  type ResourceKind,
+  type Stored,
+  type TransactItem,
+  toStartKey,
+  versionItems,
+} from './resources.ts';
+
+const kind: ResourceKind<Patient> = { resourceType: 'Patient', schema: Patient };
+
+export interface AccessRequest {
+  principal: Principal;
+  audit: AuditTrail;
+  headers: Readonly<Record<string, string>>;
+}
+
+export type PatientSearch = Partial<Record<PatientSearchParam | '_id', string>> & {
+  _count: number;
+  _cursor?: string;
+};
+
+/** `Practitioner/{id}` references (relative, this server's) in Patient.generalPractitioner. */
+export function generalPractitionerIds(patient: Patient): string[] {
+  return (patient.generalPractitioner ?? [])
+    .map((reference) => /^Practitioner\/([A-Za-z0-9.-]{1,64})$/.exec(reference.reference ?? '')?.[1])
+    .filter((id): id is string => id !== undefined);
+}
+
+/** Server-owned fields: the id, and meta's version and time. Whatever the client sent is replaced. */
+function withServerFields(patient: Patient, id: string, versionId: number, lastUpdated: string): Patient {
+  const { meta, ...rest } = patient;
+  const { versionId: _clientVersion, lastUpdated: _clientTime, ...clientMeta } = meta ?? {};
+  return { ...rest, id, meta: { ...clientMeta, versionId: String(versionId), lastUpdated } };
+}
+
+/**
+ * Patient records as one caller may see them: every method applies the access policy and
+ * leaves what it touched on the request's audit trail. Writes commit with their AuditEvent.
+ */
+export function patients(request: AccessRequest) {
+  const { principal, audit } = request;
+  const org = principal.org;
+  const reason = principal.role === 'clinician' ? breakGlassReason(request.headers) : undefined;
+
+  const hasCareLink = async (patientId: string): Promise<boolean> => {
+    if (!principal.practitionerId) return false;
+    const { Item } = await dynamo().send(
+      new GetCommand({
+        TableName: tableNames().records,
+        Key: { pk: careLinkPk(org, principal.practitionerId), sk: careLinkSk(patientId) },
+        ProjectionExpression: 'pk',
+      }),
+    );
+    return Item !== undefined;
+  };
+
+  async function authorize(
+    id: string,
+    stored: Stored<Patient> | undefined,
+    intent: Intent,
+  ): Promise<Stored<Patient>> {
+    audit.concernsPatient(id);
+    if (!stored) throw new NotFoundError(`Patient/${id} is not known`);
+    const decision = await patientAccess(
+      principal,
+      {
+        patientId: id,
+        generalPractitioners: generalPractitionerIds(stored.resource),
+        hasCareLink: () => hasCareLink(id),
+      },
+      intent,
+      reason,
+    );
+    if (!decision.allowed) {
+      throw decision.hide
+        ? new NotFoundError(`Patient/${id} is not known`)
+        : new ForbiddenError('not allowed on this record');
+    }
+    if (decision.breakGlass) {
+      audit.breakGlassReason = reason;
+      log().warn('break-glass access', {
+        breakGlass: true,
+        requestId: audit.facts.requestId,
+        resource: `Patient/${id}`,
+      });
+    }
+    return stored;
+  }
+
+  const live = (stored: Stored<Patient>): Stored<Patient> => {
+    if (stored.deleted) throw new GoneError(`Patient/${stored.id} has been deleted`);
+    return stored;
+  };
+
+  const searchItems = (keys: string[], id: string): TransactItem[] =>
+    keys.map((pk) => ({ Put: { TableName: tableNames().records, Item: { pk, sk: id, id, org } } }));
+
+  async function writeVersion(
+    id: string,
+    resource: Patient,
+    current: Stored<Patient> | undefined,
+    status: number,
+    extra: TransactItem[] = [],
+    onCancel: (codes: string[]) => Error | undefined = () => undefined,
+  ): Promise<Stored<Patient>> {
+    const versionId = (current?.versionId ?? 0) + 1;
+    const lastUpdated = new Date().toISOString();
+    const stored = withServerFields(resource, id, versionId, lastUpdated);
+    const tokens = await patientSearchKeys(org, stored);
+    if (tokens.length > MAX_SEARCH_ITEMS) {
+      throw new UnprocessableError(
+        `a Patient may have at most ${MAX_SEARCH_ITEMS} searchable values (names, identifiers)`,
+      );
+    }
+    const table = tableNames().records;
+    const previous = new Set(current?.tokens ?? []);
+    const next = new Set(tokens);
+    const items: TransactItem[] = [
+      ...(await versionItems(kind, org, stored, id, versionId, lastUpdated, {
+        tokens,
+        ...(current ? { expectedVersion: current.versionId } : {}),
+      })),
+      ...searchItems(
+        tokens.filter((pk) => !previous.has(pk)),
+        id,
+      ),
+      ...[...previous]
+        .filter((pk) => !next.has(pk))
+        .map((pk) => ({ Delete: { TableName: table, Key: { pk, sk: id } } })),
+      ...extra,
+    ];
+    await commit(items, audit, status, (codes) => {
+      if (codes[0] === 'ConditionalCheckFailed') {
+        return current
+          ? new PreconditionFailedError(`Patient/${id} has changed since version ${current.versionId}`)
+          : new UnprocessableError('a resource with this id exists already');
+      }
+      return onCancel(codes);
+    });
+    return {
+      id,
+      versionId,
+      lastUpdated,
+      deleted: false,
+      resource: stored,
+      tokens,
+      payload: new Uint8Array(),
+    };
+  }
+
+  function expectVersion(current: Stored<Patient>, ifMatch: number | undefined): void {
+    if (ifMatch === undefined) {
+      throw new PreconditionRequiredError('send If-Match with the version you are changing, e.g. W/"3"');
+    }
+    if (ifMatch !== current.versionId) {
+      throw new PreconditionFailedError(
+        `Patient/${current.id} is at version ${current.versionId}, not ${ifMatch}`,
+      );
+    }
+  }
+
+  return {
+    async create(
+      resource: Patient,
+      idempotency?: Idempotency,
+    ): Promise<{ stored: Stored<Patient>; replayed: boolean }> {
+      const id = randomUUID();
+      audit.concernsPatient(id);
+      const extra: TransactItem[] = [];
+      // The clinician who registers a patient has a care relationship with them.
+      if (principal.role === 'clinician' && principal.practitionerId) {
+        extra.push({
+          Put: {
+            TableName: tableNames().records,
+            Item: { pk: careLinkPk(org, principal.practitionerId), sk: careLinkSk(id), reason: 'registered' },
+          },
+        });
+      }
+      if (idempotency) extra.push(idempotencyItem(idempotency, `Patient/${id}`));
+      try {
+        // The idempotency record is the last item before the AuditEvent.
+        const stored = await writeVersion(id, resource, undefined, 201, extra, (codes) =>
+          idempotency && (codes.at(-2) === 'ConditionalCheckFailed' || codes.includes('TransactionConflict'))
+            ? new ReplayNeeded()
+            : undefined,
+        );
+        return { stored, replayed: false };
+      } catch (error) {
+        if (!(error instanceof ReplayNeeded) || !idempotency) throw error;
+        const ref = await replayOf(idempotency);
+        const firstId = ref.slice('Patient/'.length);
+        // The AuditEvent names what the caller got back, not the id that was never created.
+        audit.entities.length = 0;
+        audit.patientId = undefined;
+        const stored = await authorize(firstId, await getHead(kind, org, firstId), 'read');
+        return { stored: live(stored), replayed: true };
+      }
+    },
+
+    async read(id: string): Promise<Stored<Patient>> {
+      return live(await authorize(id, await getHead(kind, org, id), 'read'));
+    },
+
+    async vread(id: string, versionId: number): Promise<Stored<Patient>> {
+      await authorize(id, await getHead(kind, org, id), 'read');
+      const version = await getVersion(kind, org, id, versionId);
+      if (!version) throw new NotFoundError(`Patient/${id} has no version ${versionId}`);
+      return live(version);
+    },
+
+    async history(id: string, count: number, cursor: string | undefined, binding: unknown) {
+      await authorize(id, await getHead(kind, org, id), 'read');
+      const startKey = cursor ? await decodeCursor(cursor, binding) : undefined;
+      const page = await listVersions(kind, org, id, count, startKey);
+      return {
+        versions: page.versions,
+        next: page.next ? await encodeCursor(page.next, binding) : undefined,
+      };
+    },
+
+    async update(id: string, ifMatch: number | undefined, resource: Patient): Promise<Stored<Patient>> {
+      if (resource.id !== id) {
+        throw new BadRequestError('the resource id must match the id in the URL', {
+          details: [{ location: 'Patient.id', message: 'must equal the id in the URL' }],
+        });
+      }
+      const current = live(await authorize(id, await getHead(kind, org, id), 'write'));
+      expectVersion(current, ifMatch);
+      return writeVersion(id, resource, current, 200);
+    },
+
+    async patch(id: string, ifMatch: number | undefined, operations: JsonPatch): Promise<Stored<Patient>> {
+      const current = live(await authorize(id, await getHead(kind, org, id), 'write'));
+      expectVersion(current, ifMatch);
+      for (const operation of operations) {
+        if (/^\/(id|resourceType|meta\/(versionId|lastUpdated))(\/|$)/.test(operation.path)) {
+          throw new UnprocessableError('server-owned elements cannot be patched', {
+            details: [{ location: operation.path, message: 'is owned by the server' }],
+          });
+        }
+      }
+      let patched: unknown;
+      try {
+        patched = applyJsonPatch(current.resource, operations);
+      } catch (error) {
+        if (error instanceof JsonPatchError) {
+          throw new UnprocessableError('the patch cannot be applied', {
+            details: [{ location: error.location, message: error.message }],
+          });
+        }
+        throw error;
+      }
+      const result = Patient.safeParse(patched);
+      if (!result.success) {
+        throw new UnprocessableError('the patched resource is not a valid Patient', {
+          details: describeIssues('Patient', result.error),
+        });
+      }
+      return writeVersion(id, result.data, current, 200);
+    },
+
+    async remove(id: string, ifMatch: number | undefined): Promise<void> {
+      const current = await authorize(id, await getHead(kind, org, id), 'write');
+      if (current.deleted) return;
+      if (ifMatch !== undefined && ifMatch !== current.versionId) {
+        throw new PreconditionFailedError(`Patient/${id} is at version ${current.versionId}, not ${ifMatch}`);
+      }
+      const table = tableNames().records;
+      const items: TransactItem[] = [
+        ...deletionItems(kind, org, current, new Date().toISOString()),
+        ...current.tokens.map((pk) => ({ Delete: { TableName: table, Key: { pk, sk: id } } })),
+      ];
+      await commit(items, audit, 204, (codes) =>
+        codes[0] === 'ConditionalCheckFailed'
+          ? new PreconditionFailedError(`Patient/${id} changed meanwhile`)
+          : undefined,
+      );
+    },
+
+    /**
+     * Search: one parameter drives a Query on its blind-index items (or the byType index
+     * when there is none), the others filter on the heads' search keys; the policy filters
+     * what the caller may see. Never a Scan.
+     */
+    async search(
+      query: PatientSearch,
+      binding: unknown,
+    ): Promise<{ matches: Stored<Patient>[]; next?: string }> {
+      const startKey: StartKey | undefined = query._cursor
+        ? await decodeCursor(query._cursor, binding)
+        : undefined;
+      const wanted: string[] = [];
+      let driving: { param: PatientSearchParam; key: string } | undefined;
+      for (const param of PATIENT_SEARCH_PARAMS) {
+        const raw = query[param];
+        if (raw === undefined) continue;
+        const key = await searchItemKey(org, param, queryValue(param, raw));
+        wanted.push(key);
+        driving ??= { param, key };
+      }
+      const table = tableNames().records;
+      let ids: string[];
+      let next: StartKey | undefined;
+      if (principal.role === 'patient') {
+        // A patient's search can only ever find their own record.
+        const own = principal.patientId ?? '';
+        ids = (query._id ?? own) === own ? [own] : [];
+      } else if (query._id !== undefined) {
+        ids = [query._id];
+      } else if (driving) {
+        const page = await dynamo().send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': driving.key },
+            Limit: query._count,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        ids = (page.Items ?? []).map((item) => item.sk).filter((sk): sk is string => typeof sk === 'string');
+        next = page.LastEvaluatedKey ? toStartKey(page.LastEvaluatedKey) : undefined;
+      } else {
+        const page = await dynamo().send(
+          new QueryCommand({
+            TableName: table,
+            IndexName: 'byType',
+            KeyConditionExpression: 'typePk = :type',
+            ExpressionAttributeValues: { ':type': typePk(org, 'Patient') },
+            ScanIndexForward: false,
+            Limit: query._count,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        );
+        // KEYS_ONLY: the head's pk is `org#Patient#id`.
+        ids = (page.Items ?? []).map((item) => String(item.pk).split('#').at(-1) ?? '');
+        next = page.LastEvaluatedKey ? toStartKey(page.LastEvaluatedKey) : undefined;
+      }
+      const heads = (await getHeads(kind, org, ids)).filter(
+        (head) => !head.deleted && wanted.every((key) => head.tokens.includes(key)),
+      );
+      const matches: Stored<Patient>[] = [];
+      for (const head of heads) {
+        const decision = await patientAccess(
+          principal,
+          {
+            patientId: head.id,
+            generalPractitioners: generalPractitionerIds(head.resource),
+            hasCareLink: () => hasCareLink(head.id),
+          },
+          'read',
+          reason,
+        );
+        if (!decision.allowed) continue;
+        if (decision.breakGlass) audit.breakGlassReason = reason;
+        audit.see(`Patient/${head.id}`);
+        matches.push(head);
+      }
+      if (matches.length === 1 && matches[0]) audit.patientId = matches[0].id;
+      return { matches, ...(next ? { next: await encodeCursor(next, binding) } : {}) };
+    },
+  };
+}
+
+/** A create lost on its idempotency record: answer with what the first request created. */
+class ReplayNeeded extends Error {
+  constructor() {
+    super('idempotent replay');
+    this.name = 'ReplayNeeded';
+  }
+}
