@@ -42,6 +42,8 @@ export interface Request<P, Q, B> {
   /** Absolute base URL of the API as the client called it, for Location and fullUrl. */
   baseUrl: string;
   requestId: string;
+  /** FHIR `_format` (taken out of `query`), for routes that answer in several formats. */
+  format: string | undefined;
 }
 
 interface State {
@@ -249,6 +251,7 @@ export function route<
         audit: trail,
         baseUrl: baseUrlOf(event, state.headers),
         requestId: state.requestId,
+        format: event.multiValueQueryStringParameters?._format?.[0] ?? event.queryStringParameters?._format ?? undefined,
       };
       // The handler returns a FhirResponse; `respond` turns it into the proxy result.
       const response: unknown = await handle(request);
