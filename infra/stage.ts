@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 /**
  * A deployment stage, read from CDK context (`cdk.json` or `-c key=value`). Context values

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 /**
  * The one place that reads `process.env`. Parsed once, on first use (at cold start in

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { bundle, searchUrl } from '../../shared/fhir/bundle.ts';
 import { AdministrativeGender } from '../../shared/fhir/patient.ts';
 import { id } from '../../shared/fhir/primitives.ts';

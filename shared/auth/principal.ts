@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { ForbiddenError, UnauthorizedError } from '../http/errors.ts';
 import { ROLES, type Role } from '../routes.ts';
 

@@ -8,7 +8,7 @@ import {
   NodeCachingMaterialsManager,
   type NodeMaterialsManager,
 } from '@aws-crypto/client-node';
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { DecryptError, KeyServiceError } from './errors.ts';
 import { createKeyring, type KeySource, type RecordsKeyring } from './keyring.ts';
 

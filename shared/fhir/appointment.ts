@@ -1,5 +1,5 @@
 /** FHIR R4 Appointment (https://hl7.org/fhir/R4/appointment.html). */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import {
   backboneElementFields,
   CodeableConcept,

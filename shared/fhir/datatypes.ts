@@ -3,7 +3,7 @@
  * schemas: unknown keys are refused, arrays are capped, every element takes `id` and `extension`,
  * and primitive elements take their `_element` companion (id and extensions of a primitive value).
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import * as fhir from './primitives.ts';
 import { expecting } from './primitives.ts';
 

@@ -2,7 +2,7 @@
  * Turns zod issues into FHIRPath-like locations and short messages for OperationOutcome.issue.
  * Messages say what was expected, never what was received: the received value may be PHI.
  */
-import type { z } from 'zod/mini';
+import type * as z from 'zod/mini';
 
 export interface FhirIssue {
   location: string;

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 /** RFC 6902 JSON Patch, applied to a copy; the result is validated by the caller's schema. */
 export const JsonPatch = z

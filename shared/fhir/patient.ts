@@ -1,5 +1,5 @@
 /** FHIR R4 Patient (https://hl7.org/fhir/R4/patient.html). */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import {
   Address,
   Attachment,

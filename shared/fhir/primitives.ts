@@ -4,7 +4,7 @@
  * Every message here describes what is expected, never what was received: messages end up in
  * OperationOutcomes and logs, and the received value may be PHI.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 /** A missing required element and a wrong value get different words; neither repeats the input. */
 export function expecting(description: string) {

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { id } from '../fhir/primitives.ts';
 
 /** Path and query parameter schemas shared by routes. Query values arrive as strings. */

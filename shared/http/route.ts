@@ -1,6 +1,6 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { z } from 'zod/mini';
+import type * as z from 'zod/mini';
 import { appendAuditEvent } from '../audit/log.ts';
 import { AuditTrail, type RequestFacts } from '../audit/trail.ts';
 import { type Principal, principalFromClaims } from '../auth/principal.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { canonicalJson, sha256Hex } from '../audit/canonical.ts';
 import { blindIndexer } from '../crypto/runtime.ts';
 import { BadRequestError } from '../http/errors.ts';

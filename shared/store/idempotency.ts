@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { canonicalJson, sha256Hex } from '../audit/canonical.ts';
 import type { Principal } from '../auth/principal.ts';
 import { BadRequestError, ConflictError, UnprocessableError } from '../http/errors.ts';

@@ -5,7 +5,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { auditPut } from '../audit/log.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import { recordEnvelope } from '../crypto/runtime.ts';

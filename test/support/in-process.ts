@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { createGateway } from '../../infra/local/gateway.ts';
 import { createVerifier } from '../../infra/local/issuer.ts';
 import { dataDir } from './api.ts';
