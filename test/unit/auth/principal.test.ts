@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { principalFromClaims } from '../../../shared/auth/principal.ts';
+import { HttpError } from '../../../shared/http/errors.ts';
+
+const statusOf = (run: () => unknown): number | undefined => {
+  try {
+    run();
+    return undefined;
+  } catch (error) {
+    return error instanceof HttpError ? error.status : -1;
+  }
+};
+
+describe('the Principal from authorizer claims', () => {
+  it('reads groups in each shape API Gateway hands them over', () => {
+    for (const groups of ['clinician', '[clinician]', 'clinician,other', ['clinician']]) {
+      const principal = principalFromClaims({
+        sub: 's',
+        'cognito:groups': groups,
+        'custom:org': 'org-1',
+        'custom:practitionerId': 'pr-1',
+      });
+      expect(principal).toEqual({ sub: 's', role: 'clinician', org: 'org-1', practitionerId: 'pr-1' });
+    }
+  });
+
+  it('answers 401 when there are no claims at all', () => {
+    expect(statusOf(() => principalFromClaims(undefined))).toBe(401);
+  });
+
+  it('answers 403 for no role, two roles, or a missing organization', () => {
+    expect(
+      statusOf(() => principalFromClaims({ sub: 's', 'cognito:groups': 'visitor', 'custom:org': 'o' })),
+    ).toBe(403);
+    expect(
+      statusOf(() => principalFromClaims({ sub: 's', 'cognito:groups': 'admin,patient', 'custom:org': 'o' })),
+    ).toBe(403);
+    expect(statusOf(() => principalFromClaims({ sub: 's', 'cognito:groups': 'admin' }))).toBe(403);
+  });
+
+  it('requires a patient id of patients and a practitioner id of clinicians', () => {
+    expect(
+      statusOf(() => principalFromClaims({ sub: 's', 'cognito:groups': 'patient', 'custom:org': 'o' })),
+    ).toBe(403);
+    expect(
+      statusOf(() => principalFromClaims({ sub: 's', 'cognito:groups': 'clinician', 'custom:org': 'o' })),
+    ).toBe(403);
+  });
+
+  it('ignores a patient id claimed by a non-patient', () => {
+    const principal = principalFromClaims({
+      sub: 's',
+      'cognito:groups': 'admin',
+      'custom:org': 'o',
+      'custom:patientId': 'p-1',
+    });
+    expect(principal.patientId).toBeUndefined();
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { patientSearchValues, queryValue } from '../../../shared/store/patient-index.ts';
+
+describe('the search values of a Patient', () => {
+  const values = patientSearchValues({
+    resourceType: 'Patient',
+    name: [{ family: 'Müller', given: ['Ánna', 'Maria'], prefix: ['Dr.'] }],
+    birthDate: '1980-04-02',
+    gender: 'female',
+    identifier: [{ system: 'urn:oid:1.2.3', value: 'MRN-77' }],
+  });
+
+  it('normalizes names so that case and accents do not matter', () => {
+    expect(values).toContainEqual(['family', 'muller']);
+    expect(values).toContainEqual(['given', 'anna']);
+    expect(values).toContainEqual(['name', 'dr.']);
+    expect(queryValue('family', 'MULLER')).toBe('muller');
+  });
+
+  it('finds a birth date by year, month and day', () => {
+    expect(values.filter(([param]) => param === 'birthdate').map(([, value]) => value)).toEqual([
+      '1980',
+      '1980-04',
+      '1980-04-02',
+    ]);
+  });
+
+  it('finds an identifier with or without its system, but keeps its case', () => {
+    expect(values).toContainEqual(['identifier', '|MRN-77']);
+    expect(values).toContainEqual(['identifier', 'urn:oid:1.2.3|MRN-77']);
+    expect(queryValue('identifier', 'MRN-77')).toBe('|MRN-77');
+    expect(queryValue('identifier', 'urn:oid:1.2.3|MRN-77')).toBe('urn:oid:1.2.3|MRN-77');
+  });
+
+  it('lists each value once', () => {
+    expect(new Set(values.map((value) => value.join('='))).size).toBe(values.length);
+  });
+});
