@@ -10,6 +10,7 @@ import {
   PayloadTooLargeError,
   UnauthorizedError,
 } from '../../shared/http/errors.ts';
+import { log } from '../../shared/http/logger.ts';
 import { corsHeaders, serialize } from '../../shared/http/serialize.ts';
 import { type RouteDef, type RouteId, routeEntries } from '../../shared/routes.ts';
 import type { Verifier } from './issuer.ts';
@@ -134,10 +135,25 @@ export function createGateway(options: GatewayOptions): Server {
     let claims: Record<string, string> | undefined;
     if (matched.def.auth === 'jwt') {
       const token = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
-      if (!token) return reject(new UnauthorizedError());
+      if (!token) {
+        log().warn('authentication failed', {
+          requestId,
+          route: `${matched.def.method} ${matched.def.path}`,
+          reason: 'no bearer token',
+          sourceIp: req.socket.remoteAddress,
+        });
+        return reject(new UnauthorizedError());
+      }
       try {
         claims = await options.verify(token);
-      } catch {
+      } catch (error) {
+        // What API Gateway's access log records for a refused token: no token, no claims.
+        log().warn('authentication failed', {
+          requestId,
+          route: `${matched.def.method} ${matched.def.path}`,
+          reason: error instanceof Error ? error.name : 'unknown',
+          sourceIp: req.socket.remoteAddress,
+        });
         return reject(new UnauthorizedError('the bearer token is not valid'));
       }
     }
