@@ -166,7 +166,8 @@ export function patients(request: AccessRequest) {
       ...extra,
     ];
     await commit(items, audit, status, (codes) => {
-      if (codes[0] === 'ConditionalCheckFailed') {
+      // Losing a race on the head to another writer means the expected version is stale.
+      if (codes[0] === 'ConditionalCheckFailed' || (current && codes[0] === 'TransactionConflict')) {
         return current
           ? new PreconditionFailedError(`Patient/${id} has changed since version ${current.versionId}`)
           : new UnprocessableError('a resource with this id exists already');
