@@ -62,7 +62,11 @@ async function main(): Promise<void> {
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host}:${boundPort}`;
-  writeFileSync(lockFile, `${JSON.stringify({ url, pid: process.pid })}\n`);
+  // Tests read the DynamoDB Local endpoint and table names from here to inspect raw items.
+  writeFileSync(
+    lockFile,
+    `${JSON.stringify({ url, pid: process.pid, dynamoEndpoint: dynamo.endpoint, tables })}\n`,
+  );
 
   console.log(
     [
