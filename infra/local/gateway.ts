@@ -78,6 +78,8 @@ export function createGateway(options: GatewayOptions): Server {
         }
         throw new Error(`${def.handler} does not export a handler`);
       });
+      // A failed import is not kept: the next request tries again (as a new Lambda container would).
+      loaded.catch(() => modules.delete(def.handler));
       modules.set(def.handler, loaded);
     }
     return loaded;

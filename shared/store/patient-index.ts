@@ -47,8 +47,9 @@ export function patientSearchValues(patient: Patient): [PatientSearchParam, stri
   push('gender', patient.gender);
   for (const identifier of patient.identifier ?? []) {
     if (identifier.value === undefined) continue;
-    push('identifier', `|${identifier.value}`);
-    if (identifier.system) push('identifier', `${identifier.system}|${identifier.value}`);
+    // `value` (any system), `system|value`, and `|value` (no system), as FHIR token search reads them.
+    push('identifier', `*|${identifier.value}`);
+    push('identifier', `${identifier.system ?? ''}|${identifier.value}`);
   }
   return values;
 }
@@ -66,8 +67,8 @@ function birthDateValues(birthDate: string | undefined): string[] {
 /** The value of a query parameter in the form `patientSearchValues` stores it. */
 export function queryValue(param: PatientSearchParam, raw: string): string {
   if (param !== 'identifier') return normalizeForSearch(raw);
-  // identifier=value matches any system; identifier=system|value one system.
-  return raw.includes('|') ? raw.trim() : `|${raw.trim()}`;
+  // identifier=value matches any system; system|value that system; |value no system.
+  return raw.includes('|') ? raw.trim() : `*|${raw.trim()}`;
 }
 
 export async function searchItemKey(org: string, param: PatientSearchParam, value: string): Promise<string> {

@@ -372,7 +372,7 @@ export function patients(request: AccessRequest) {
         ids = (page.Items ?? []).map((item) => String(item.pk).split('#').at(-1) ?? '');
         next = page.LastEvaluatedKey ? toStartKey(page.LastEvaluatedKey) : undefined;
       }
-      const heads = (await getHeads(kind, org, ids)).filter(
+      const heads = (await getHeads(kind, org, ids, { skipUnreadable: true })).filter(
         (head) => !head.deleted && wanted.every((key) => head.tokens.includes(key)),
       );
       const matches: Stored<Patient>[] = [];

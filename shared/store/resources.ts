@@ -10,6 +10,7 @@ import { auditPut } from '../audit/log.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import { recordEnvelope } from '../crypto/runtime.ts';
 import { HttpError } from '../http/errors.ts';
+import { log } from '../http/logger.ts';
 import { dynamo, tableNames } from './client.ts';
 import type { StartKey } from './cursor.ts';
 import { type CancellationCode, cancellationCodes } from './errors.ts';
@@ -110,11 +111,16 @@ export async function getVersion<T>(
   return Item ? decode(kind, org, Item) : undefined;
 }
 
-/** Heads of many ids, in the order asked, skipping ids that do not exist. */
+/**
+ * Heads of many ids, in the order asked, skipping ids that do not exist. With
+ * `skipUnreadable` (listings), a head that fails to decrypt or parse is left out and logged
+ * as an integrity failure instead of failing the whole page for everyone.
+ */
 export async function getHeads<T>(
   kind: ResourceKind<T>,
   org: string,
   ids: readonly string[],
+  options: { skipUnreadable?: boolean } = {},
 ): Promise<Stored<T>[]> {
   const unique = [...new Set(ids)];
   const found = new Map<string, unknown>();
@@ -139,7 +145,15 @@ export async function getHeads<T>(
   const stored: Stored<T>[] = [];
   for (const id of unique) {
     const item = found.get(id);
-    if (item !== undefined) stored.push(await decode(kind, org, item));
+    if (item === undefined) continue;
+    try {
+      stored.push(await decode(kind, org, item));
+    } catch (error) {
+      const integrity =
+        error instanceof StoredDataError || (error instanceof Error && error.name === 'DecryptError');
+      if (!options.skipUnreadable || !integrity) throw error;
+      log().error('integrity failure', { resource: `${kind.resourceType}/${id}`, errorName: error.name });
+    }
   }
   return stored;
 }

@@ -81,6 +81,7 @@ describe('Patient search', () => {
     [`identifier=${encodeURIComponent(`${SYSTEM_B}|ID-2`)}`, []],
     ['identifier=ID-1', ['a', 'b']],
     ['identifier=ID-2', ['c']],
+    [`identifier=${encodeURIComponent('|ID-1')}`, []],
   ] as const)('a search by %s finds exactly its matches', async (query, expected) => {
     expect(await search(query)).toEqual(of(...expected));
   });

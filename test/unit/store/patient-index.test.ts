@@ -25,11 +25,18 @@ describe('the search values of a Patient', () => {
     ]);
   });
 
-  it('finds an identifier with or without its system, but keeps its case', () => {
-    expect(values).toContainEqual(['identifier', '|MRN-77']);
+  it('finds an identifier by value in any system or in its own system, but keeps its case', () => {
+    expect(values).toContainEqual(['identifier', '*|MRN-77']);
     expect(values).toContainEqual(['identifier', 'urn:oid:1.2.3|MRN-77']);
-    expect(queryValue('identifier', 'MRN-77')).toBe('|MRN-77');
+    expect(values).not.toContainEqual(['identifier', '|MRN-77']);
+    expect(queryValue('identifier', 'MRN-77')).toBe('*|MRN-77');
     expect(queryValue('identifier', 'urn:oid:1.2.3|MRN-77')).toBe('urn:oid:1.2.3|MRN-77');
+  });
+
+  it('finds an identifier without a system by |value only', () => {
+    const bare = patientSearchValues({ resourceType: 'Patient', identifier: [{ value: 'X-1' }] });
+    expect(bare).toContainEqual(['identifier', '|X-1']);
+    expect(queryValue('identifier', '|X-1')).toBe('|X-1');
   });
 
   it('lists each value once', () => {
