@@ -1,0 +1,957 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { AuditTrail } from '../audit/trail.ts';
+import { breakGlassReason, type PatientAccess, patientAccess } from '../auth/policy.ts';
+import type { Principal } from '../auth/principal.ts';
+import { Appointment, type AppointmentStatus } from '../fhir/appointment.ts';
+import { describeIssues, type FhirIssue } from '../fhir/issues.ts';
+import { applyJsonPatch, type JsonPatch, JsonPatchError } from '../fhir/json-patch.ts';
+import { Patient } from '../fhir/patient.ts';
+import {
+  type FreeBusy,
+  freeBusy,
+  type Interval,
+  onGrid,
+  withinWorkingHours,
+  workingWindows,
+} from '../fhir/working-hours.ts';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  GoneError,
+  NotFoundError,
+  PreconditionFailedError,
+  PreconditionRequiredError,
+  ServiceUnavailableError,
+  UnprocessableError,
+} from '../http/errors.ts';
+import { log } from '../http/logger.ts';
+import { dynamo, tableNames } from './client.ts';
+import { decodeCursor, encodeCursor, type StartKey } from './cursor.ts';
+import type { CancellationCode } from './errors.ts';
+import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
+import { careLinkPk, careLinkSk, typePk } from './keys.ts';
+import { generalPractitionerIds } from './patients.ts';
+import { livePractitioner, workingHoursOf } from './practitioners.ts';
+import {
+  commit,
+  getHead,
+  getHeads,
+  listVersions,
+  type ResourceKind,
+  type Stored,
+  type TransactItem,
+  toStartKey,
+  versionItems,
+} from './resources.ts';
+import {
+  appointmentPatientPk,
+  appointmentPractitionerPk,
+  appointmentStartSk,
+  HOUR_MS,
+  HOUR_PREFIX,
+  hourSk,
+  instantOfSk,
+  type LockKey,
+  lockKeys,
+  MAX_VISIT_MS,
+  type ScheduleOwner,
+  SLOT_MS,
+  SLOT_PREFIX,
+  schedulePk,
+  slotSk,
+  startSkRange,
+} from './schedule-keys.ts';
+
+const kind: ResourceKind<Appointment> = { resourceType: 'Appointment', schema: Appointment };
+const patientKind: ResourceKind<Patient> = { resourceType: 'Patient', schema: Patient };
+
+/** Availability is answered for at most this long a period. */
+export const MAX_AVAILABILITY_MS = 31 * 24 * HOUR_MS;
+/** Lock items outlive their visit by this long, then DynamoDB's TTL removes them. */
+const LOCK_RETENTION_SECONDS = 7 * 24 * 60 * 60;
+/** Attempts of a transaction that lost only on DynamoDB's conflict detection, not on a condition. */
+const MAX_ATTEMPTS = 10;
+
+/**
+ * The life cycle served: booked -> arrived -> fulfilled; booked -> cancelled (frees the time);
+ * booked -> noshow. Anything else is a 409: the change conflicts with the current state.
+ */
+const TRANSITIONS: Readonly<Partial<Record<AppointmentStatus, readonly AppointmentStatus[]>>> = {
+  booked: ['arrived', 'cancelled', 'noshow'],
+  arrived: ['fulfilled'],
+};
+
+export interface AccessRequest {
+  principal: Principal;
+  audit: AuditTrail;
+  headers: Readonly<Record<string, string>>;
+}
+
+/** Who an appointment is between, and where in `participant` each one is. */
+export interface Participants {
+  patientId: string;
+  practitionerId: string;
+  patientIndex: number;
+  practitionerIndex: number;
+}
+
+export interface Visit extends Participants {
+  start: number;
+  end: number;
+}
+
+const REFERENCE = /^(Patient|Practitioner)\/([A-Za-z0-9.-]{1,64})$/;
+
+/** Exactly one Patient and one Practitioner participant, by relative reference; nothing else. Pure. */
+export function participantsOf(appointment: Appointment): {
+  participants?: Participants;
+  issues: FhirIssue[];
+} {
+  const issues: FhirIssue[] = [];
+  const found: { Patient: { id: string; index: number }[]; Practitioner: { id: string; index: number }[] } = {
+    Patient: [],
+    Practitioner: [],
+  };
+  appointment.participant.forEach((participant, index) => {
+    const match = REFERENCE.exec(participant.actor?.reference ?? '');
+    const type = match?.[1];
+    const id = match?.[2];
+    if ((type !== 'Patient' && type !== 'Practitioner') || id === undefined) {
+      issues.push({
+        location: `Appointment.participant[${index}].actor.reference`,
+        message: 'must reference Patient/<id> or Practitioner/<id>',
+      });
+      return;
+    }
+    found[type].push({ id, index });
+  });
+  const [patient, ...otherPatients] = found.Patient;
+  const [practitioner, ...otherPractitioners] = found.Practitioner;
+  if (!patient || otherPatients.length > 0) {
+    issues.push({
+      location: 'Appointment.participant',
+      message: 'must have exactly one Patient participant',
+    });
+  }
+  if (!practitioner || otherPractitioners.length > 0) {
+    issues.push({
+      location: 'Appointment.participant',
+      message: 'must have exactly one Practitioner participant',
+    });
+  }
+  if (issues.length > 0 || !patient || !practitioner) return { issues };
+  return {
+    participants: {
+      patientId: patient.id,
+      practitionerId: practitioner.id,
+      patientIndex: patient.index,
+      practitionerIndex: practitioner.index,
+    },
+    issues,
+  };
+}
+
+/**
+ * The visit a booking asks for, or the issues with it. Pure. Start and end are instants with
+ * an offset, on the 5-minute grid (hh:00, hh:05, ... with no seconds), 5 minutes to 8 hours
+ * apart; a given minutesDuration must agree.
+ */
+export function visitOf(appointment: Appointment): { visit?: Visit; issues: FhirIssue[] } {
+  const { participants, issues } = participantsOf(appointment);
+  const instant = (name: 'start' | 'end'): number | undefined => {
+    const value = appointment[name];
+    if (value === undefined) {
+      issues.push({ location: `Appointment.${name}`, message: 'is required' });
+      return undefined;
+    }
+    const parsed = Date.parse(value);
+    if (Number.isNaN(parsed)) {
+      issues.push({ location: `Appointment.${name}`, message: 'must be a valid instant' });
+      return undefined;
+    }
+    if (!onGrid(parsed)) {
+      issues.push({
+        location: `Appointment.${name}`,
+        message: 'must be on a 5-minute boundary (hh:00, hh:05, ..., with zero seconds)',
+      });
+      return undefined;
+    }
+    return parsed;
+  };
+  const start = instant('start');
+  const end = instant('end');
+  if (start !== undefined && end !== undefined) {
+    if (end <= start) issues.push({ location: 'Appointment.end', message: 'must be after start' });
+    else if (end - start > MAX_VISIT_MS) {
+      issues.push({ location: 'Appointment.end', message: 'must be at most 8 hours after start' });
+    } else if (
+      appointment.minutesDuration !== undefined &&
+      appointment.minutesDuration * 60_000 !== end - start
+    ) {
+      issues.push({
+        location: 'Appointment.minutesDuration',
+        message: 'must equal the minutes from start to end',
+      });
+    }
+  }
+  if (issues.length > 0 || !participants || start === undefined || end === undefined) return { issues };
+  return { visit: { ...participants, start, end }, issues };
+}
+
+/** Participants of a stored appointment (validated when it was booked). */
+function storedParticipants(appointment: Appointment): Participants {
+  const { participants } = participantsOf(appointment);
+  if (!participants) throw new Error('stored Appointment without its participants');
+  return participants;
+}
+
+const iso = (instant: number): string => new Date(instant).toISOString();
+const minute = (instant: number): string => `${iso(instant).slice(0, 16)}Z`;
+
+function withServerFields(
+  appointment: Appointment,
+  id: string,
+  versionId: number,
+  lastUpdated: string,
+): Appointment {
+  const { meta, ...rest } = appointment;
+  const { versionId: _clientVersion, lastUpdated: _clientTime, ...clientMeta } = meta ?? {};
+  return { ...rest, id, meta: { ...clientMeta, versionId: String(versionId), lastUpdated } };
+}
+
+/** What a lock item stands for, to name the clash when its condition fails. */
+interface LockUse {
+  owner: ScheduleOwner;
+  ownerId: string;
+  participantIndex: number;
+  start: number;
+  end: number;
+}
+
+function lockWrite(table: string, key: LockKey, appointmentId: string): TransactItem {
+  const expiresAt = Math.floor(key.end / 1000) + LOCK_RETENTION_SECONDS;
+  switch (key.kind) {
+    case 'slot':
+      return {
+        Put: {
+          TableName: table,
+          Item: { pk: key.pk, sk: key.sk, appointmentId, expiresAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      };
+    case 'full-hour':
+      return {
+        Update: {
+          TableName: table,
+          Key: { pk: key.pk, sk: key.sk },
+          UpdateExpression: 'SET #full = :id, #expires = :expires',
+          ConditionExpression: 'attribute_not_exists(#full) AND attribute_not_exists(#partial)',
+          ExpressionAttributeNames: { '#full': 'full', '#partial': 'partial', '#expires': 'expiresAt' },
+          ExpressionAttributeValues: { ':id': appointmentId, ':expires': expiresAt },
+        },
+      };
+    case 'partial-hour':
+      return {
+        Update: {
+          TableName: table,
+          Key: { pk: key.pk, sk: key.sk },
+          UpdateExpression: 'SET #expires = :expires ADD #partial :ids',
+          ConditionExpression: 'attribute_not_exists(#full)',
+          ExpressionAttributeNames: { '#full': 'full', '#partial': 'partial', '#expires': 'expiresAt' },
+          ExpressionAttributeValues: { ':ids': new Set([appointmentId]), ':expires': expiresAt },
+        },
+      };
+  }
+}
+
+/** Releases only what this appointment holds; a lock already expired by TTL is no obstacle. */
+function lockRelease(table: string, key: LockKey, appointmentId: string): TransactItem {
+  switch (key.kind) {
+    case 'slot':
+      return {
+        Delete: {
+          TableName: table,
+          Key: { pk: key.pk, sk: key.sk },
+          ConditionExpression: 'attribute_not_exists(pk) OR appointmentId = :id',
+          ExpressionAttributeValues: { ':id': appointmentId },
+        },
+      };
+    case 'full-hour':
+      return {
+        Delete: {
+          TableName: table,
+          Key: { pk: key.pk, sk: key.sk },
+          ConditionExpression: 'attribute_not_exists(pk) OR #full = :id',
+          ExpressionAttributeNames: { '#full': 'full' },
+          ExpressionAttributeValues: { ':id': appointmentId },
+        },
+      };
+    case 'partial-hour':
+      return {
+        Update: {
+          TableName: table,
+          Key: { pk: key.pk, sk: key.sk },
+          UpdateExpression: 'SET #expires = if_not_exists(#expires, :expires) DELETE #partial :ids',
+          ExpressionAttributeNames: { '#partial': 'partial', '#expires': 'expiresAt' },
+          ExpressionAttributeValues: {
+            ':ids': new Set([appointmentId]),
+            ':expires': Math.floor(key.end / 1000) + LOCK_RETENTION_SECONDS,
+          },
+        },
+      };
+  }
+}
+
+/** Both participants' lock keys of a visit, each with what it stands for. */
+export function visitLocks(org: string, visit: Visit): { key: LockKey; use: LockUse }[] {
+  const of = (owner: ScheduleOwner, ownerId: string, participantIndex: number) =>
+    lockKeys(org, owner, ownerId, visit.start, visit.end).map((key) => ({
+      key,
+      use: {
+        owner,
+        ownerId,
+        participantIndex,
+        start: Math.max(key.start, visit.start),
+        end: Math.min(key.end, visit.end),
+      },
+    }));
+  return [
+    ...of('Practitioner', visit.practitionerId, visit.practitionerIndex),
+    ...of('Patient', visit.patientId, visit.patientIndex),
+  ];
+}
+
+/** The 409 for failed lock conditions: who is busy when; never with whom. */
+function clashError(uses: LockUse[]): ConflictError {
+  const merged: LockUse[] = [];
+  for (const use of [...uses].sort((a, b) => a.owner.localeCompare(b.owner) || a.start - b.start)) {
+    const last = merged.at(-1);
+    if (last && last.owner === use.owner && use.start <= last.end) last.end = Math.max(last.end, use.end);
+    else merged.push({ ...use });
+  }
+  const describe = (use: LockUse) =>
+    use.owner === 'Practitioner'
+      ? `Practitioner/${use.ownerId} is not free between ${minute(use.start)} and ${minute(use.end)}`
+      : `Patient/${use.ownerId} already has an appointment between ${minute(use.start)} and ${minute(use.end)}`;
+  const [first] = merged;
+  return new ConflictError(first ? `the time is taken: ${describe(first)}` : 'the time is taken', {
+    code: 'duplicate',
+    details: merged.map((use) => ({
+      location: `Appointment.participant[${use.participantIndex}]`,
+      message: describe(use),
+    })),
+  });
+}
+
+/** A transaction that lost only to a concurrent one (no condition failed): worth another try. */
+class RetryableConflict extends Error {
+  constructor() {
+    super('transaction conflict');
+    this.name = 'RetryableConflict';
+  }
+}
+
+/** A create lost on its idempotency record: answer with what the first request created. */
+class ReplayNeeded extends Error {
+  constructor() {
+    super('idempotent replay');
+    this.name = 'ReplayNeeded';
+  }
+}
+
+const onlyConflicts = (codes: CancellationCode[]) =>
+  codes.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed');
+
+/**
+ * `commit`, retried while DynamoDB cancels it only for concurrency (TransactionConflict):
+ * each attempt is a whole transaction with its own AuditEvent, and only one commits.
+ */
+async function commitRetrying(
+  items: readonly TransactItem[],
+  audit: AuditTrail,
+  status: number,
+  onCancel: (codes: CancellationCode[]) => Error | undefined,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await commit(items, audit, status, (codes) =>
+        onlyConflicts(codes) ? new RetryableConflict() : onCancel(codes),
+      );
+      return;
+    } catch (error) {
+      if (!(error instanceof RetryableConflict)) throw error;
+      log().info('transaction conflict, retrying', { requestId: audit.facts.requestId, attempt });
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new ServiceUnavailableError('the schedule is busy; retry the request', { cause: error });
+      }
+      const backoff = Math.min(400, 10 * 2 ** attempt) * (0.5 + Math.random());
+      await new Promise((done) => setTimeout(done, backoff));
+    }
+  }
+}
+
+export interface AppointmentSearch {
+  patient?: string | undefined;
+  practitioner?: string | undefined;
+  status?: AppointmentStatus | undefined;
+  /** Starts in [from, to). */
+  from?: number | undefined;
+  to?: number | undefined;
+  _count: number;
+  _cursor?: string | undefined;
+}
+
+/**
+ * Appointments as one caller may see them. A patient: their own. A clinician: those with
+ * their own practitioner, and those of patients they may access under the Patient policy
+ * (care relationship, general practitioner, or break-glass). An admin: the organization's.
+ * Every method leaves what it touched on the request's audit trail; writes commit with it.
+ */
+export function appointments(request: AccessRequest) {
+  const { principal, audit } = request;
+  const org = principal.org;
+  const table = tableNames().records;
+  const reason = principal.role === 'clinician' ? breakGlassReason(request.headers) : undefined;
+  const decisions = new Map<string, Promise<PatientAccess>>();
+
+  const hasCareLink = async (patientId: string): Promise<boolean> => {
+    if (!principal.practitionerId) return false;
+    const { Item } = await dynamo().send(
+      new GetCommand({
+        TableName: table,
+        Key: { pk: careLinkPk(org, principal.practitionerId), sk: careLinkSk(patientId) },
+        ProjectionExpression: 'pk',
+      }),
+    );
+    return Item !== undefined;
+  };
+
+  /** The Patient policy's decision on reading this patient's record; an unknown patient is hidden. */
+  const patientDecision = (patientId: string): Promise<PatientAccess> => {
+    let decision = decisions.get(patientId);
+    if (!decision) {
+      decision = (async (): Promise<PatientAccess> => {
+        const head = await getHead(patientKind, org, patientId);
+        if (!head || head.deleted) return { allowed: false, hide: true };
+        return patientAccess(
+          principal,
+          {
+            patientId,
+            generalPractitioners: generalPractitionerIds(head.resource),
+            hasCareLink: () => hasCareLink(patientId),
+          },
+          'read',
+          reason,
+        );
+      })();
+      decisions.set(patientId, decision);
+    }
+    return decision;
+  };
+
+  const noteBreakGlass = (resource: string) => {
+    audit.breakGlassReason = reason;
+    log().warn('break-glass access', { breakGlass: true, requestId: audit.facts.requestId, resource });
+  };
+
+  async function mayAccess(participants: Participants, resource: string): Promise<boolean> {
+    switch (principal.role) {
+      case 'admin':
+        return true;
+      case 'patient':
+        return participants.patientId === principal.patientId;
+      case 'clinician': {
+        if (participants.practitionerId === principal.practitionerId) return true;
+        const decision = await patientDecision(participants.patientId);
+        if (decision.allowed && decision.breakGlass) noteBreakGlass(resource);
+        return decision.allowed;
+      }
+      case 'compliance':
+        return false;
+    }
+  }
+
+  /** The head, if the caller may see it; 404 alike for unknown and not allowed. */
+  async function authorized(id: string): Promise<Stored<Appointment>> {
+    audit.see(`Appointment/${id}`);
+    const head = await getHead(kind, org, id);
+    if (!head) throw new NotFoundError(`Appointment/${id} is not known`);
+    const participants = storedParticipants(head.resource);
+    audit.concernsPatient(participants.patientId);
+    if (!(await mayAccess(participants, `Appointment/${id}`))) {
+      throw new NotFoundError(`Appointment/${id} is not known`);
+    }
+    if (head.deleted) throw new GoneError(`Appointment/${id} has been deleted`);
+    return head;
+  }
+
+  /** Clear attributes of a head: keys of the participant indexes, and the few facts queries need. */
+  const headAttributes = (
+    id: string,
+    visit: Participants & { start: number; end: number },
+    status: string,
+  ) => ({
+    patientPk: appointmentPatientPk(org, visit.patientId),
+    practitionerPk: appointmentPractitionerPk(org, visit.practitionerId),
+    startSk: appointmentStartSk(visit.start, id),
+    patientId: visit.patientId,
+    practitionerId: visit.practitionerId,
+    start: iso(visit.start),
+    end: iso(visit.end),
+    status,
+  });
+
+  const visitOfStored = (stored: Stored<Appointment>): Visit => ({
+    ...storedParticipants(stored.resource),
+    start: Date.parse(stored.resource.start ?? ''),
+    end: Date.parse(stored.resource.end ?? ''),
+  });
+
+  function expectVersion(current: Stored<Appointment>, ifMatch: number | undefined): void {
+    if (ifMatch === undefined) {
+      throw new PreconditionRequiredError('send If-Match with the version you are changing, e.g. W/"3"');
+    }
+    if (ifMatch !== current.versionId) {
+      throw new PreconditionFailedError(
+        `Appointment/${current.id} is at version ${current.versionId}, not ${ifMatch}`,
+      );
+    }
+  }
+
+  /** Status changes and edits; the time and the participants stay (rebooking is cancel + book). */
+  async function change(
+    current: Stored<Appointment>,
+    ifMatch: number | undefined,
+    next: Appointment,
+  ): Promise<Stored<Appointment>> {
+    expectVersion(current, ifMatch);
+    const visit = visitOfStored(current);
+    const proposed = participantsOf(next).participants;
+    const sameTime =
+      next.start !== undefined &&
+      next.end !== undefined &&
+      Date.parse(next.start) === visit.start &&
+      Date.parse(next.end) === visit.end;
+    if (
+      !sameTime ||
+      proposed?.patientId !== visit.patientId ||
+      proposed.practitionerId !== visit.practitionerId ||
+      next.participant.length !== current.resource.participant.length
+    ) {
+      throw new UnprocessableError('start, end and participants cannot change; cancel and book again', {
+        details: [{ location: 'Appointment', message: 'start, end and participants must stay as booked' }],
+      });
+    }
+    const from = current.resource.status;
+    const to = next.status;
+    if (from !== to && !(TRANSITIONS[from] ?? []).includes(to)) {
+      throw new ConflictError(`an appointment that is ${from} cannot become ${to}`, {
+        code: 'business-rule',
+        details: [{ location: 'Appointment.status', message: `cannot change from ${from} to ${to}` }],
+      });
+    }
+    if (principal.role === 'patient' && !(from === 'booked' && to === 'cancelled')) {
+      throw new ForbiddenError('a patient may only cancel a booked appointment');
+    }
+    const cancelling = to === 'cancelled' && from !== 'cancelled';
+    if (to === 'cancelled' && next.cancelationReason === undefined) {
+      throw new UnprocessableError('a cancellation needs a cancelationReason', {
+        details: [{ location: 'Appointment.cancelationReason', message: 'is required when cancelling' }],
+      });
+    }
+    const versionId = current.versionId + 1;
+    const lastUpdated = new Date().toISOString();
+    const stored = withServerFields(next, current.id, versionId, lastUpdated);
+    const items: TransactItem[] = [
+      ...(await versionItems(kind, org, stored, current.id, versionId, lastUpdated, {
+        tokens: [],
+        head: headAttributes(current.id, visit, to),
+        expectedVersion: current.versionId,
+      })),
+      // Cancelling frees the time in the transaction that records it.
+      ...(cancelling ? visitLocks(org, visit).map(({ key }) => lockRelease(table, key, current.id)) : []),
+    ];
+    await commitRetrying(items, audit, 200, (codes) => {
+      if (codes[0] === 'ConditionalCheckFailed') {
+        return new PreconditionFailedError(
+          `Appointment/${current.id} has changed since version ${current.versionId}`,
+        );
+      }
+      return undefined;
+    });
+    return {
+      id: current.id,
+      versionId,
+      lastUpdated,
+      deleted: false,
+      resource: stored,
+      tokens: [],
+      payload: new Uint8Array(),
+    };
+  }
+
+  async function findHeads(
+    input: QueryCommandInput,
+    cursor: string | undefined,
+    binding: unknown,
+  ): Promise<{ ids: string[]; next?: StartKey }> {
+    const startKey = cursor ? await decodeCursor(cursor, binding) : undefined;
+    const page = await dynamo().send(
+      new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+    );
+    // KEYS_ONLY indexes: the head's pk is `org#Appointment#id`.
+    const ids = (page.Items ?? [])
+      .map((item) => String(item.pk).split('#').at(-1) ?? '')
+      .filter((id) => id !== '');
+    return { ids, ...(page.LastEvaluatedKey ? { next: toStartKey(page.LastEvaluatedKey) } : {}) };
+  }
+
+  return {
+    /**
+     * Books a visit: the Appointment, both participants' locks, the care link and the
+     * AuditEvent in one transaction, so an overlapping booking can never commit and a
+     * refused one leaves nothing behind.
+     */
+    async book(
+      resource: Appointment,
+      idempotency?: Idempotency,
+    ): Promise<{ stored: Stored<Appointment>; replayed: boolean }> {
+      const { visit, issues } = visitOf(resource);
+      if (resource.status !== 'booked') {
+        issues.push({
+          location: 'Appointment.status',
+          message: 'must be booked (other states are reached by updates)',
+        });
+      }
+      if (!visit || issues.length > 0)
+        throw new UnprocessableError('the appointment cannot be booked', { details: issues });
+      if (visit.start < Date.now()) {
+        throw new UnprocessableError('the appointment cannot be booked', {
+          details: [{ location: 'Appointment.start', message: 'must not be in the past' }],
+        });
+      }
+      if (principal.role === 'patient' && visit.patientId !== principal.patientId) {
+        throw new ForbiddenError('a patient may book appointments only for themself');
+      }
+      const practitioner = await livePractitioner(org, visit.practitionerId);
+      if (!practitioner) {
+        throw new UnprocessableError(`Practitioner/${visit.practitionerId} is not known`, {
+          details: [
+            {
+              location: `Appointment.participant[${visit.practitionerIndex}].actor`,
+              message: `Practitioner/${visit.practitionerId} is not known`,
+            },
+          ],
+        });
+      }
+      audit.concernsPatient(visit.patientId);
+      const decision = await patientDecision(visit.patientId);
+      if (!decision.allowed) {
+        // Unknown, deleted and not allowed read alike: no existence leak.
+        throw new UnprocessableError(`Patient/${visit.patientId} is not known`, {
+          details: [
+            {
+              location: `Appointment.participant[${visit.patientIndex}].actor`,
+              message: `Patient/${visit.patientId} is not known`,
+            },
+          ],
+        });
+      }
+      if (decision.breakGlass) noteBreakGlass(`Patient/${visit.patientId}`);
+      if (!withinWorkingHours(workingHoursOf(practitioner.resource), visit.start, visit.end)) {
+        throw new UnprocessableError('the appointment is outside the practitioner’s working hours', {
+          details: [
+            {
+              location: 'Appointment.start',
+              message: 'the visit must lie within the practitioner’s working hours',
+            },
+          ],
+        });
+      }
+      const id = randomUUID();
+      audit.see(`Appointment/${id}`);
+      const lastUpdated = new Date().toISOString();
+      const stored = withServerFields(
+        { ...resource, created: resource.created ?? lastUpdated },
+        id,
+        1,
+        lastUpdated,
+      );
+      const locks = visitLocks(org, visit);
+      const items: TransactItem[] = [
+        ...(await versionItems(kind, org, stored, id, 1, lastUpdated, {
+          tokens: [],
+          head: headAttributes(id, visit, 'booked'),
+        })),
+        ...locks.map(({ key }) => lockWrite(table, key, id)),
+        {
+          // The booking is a care relationship (the Patient policy reads it).
+          Update: {
+            TableName: table,
+            Key: { pk: careLinkPk(org, visit.practitionerId), sk: careLinkSk(visit.patientId) },
+            UpdateExpression: 'SET #reason = if_not_exists(#reason, :reason)',
+            ExpressionAttributeNames: { '#reason': 'reason' },
+            ExpressionAttributeValues: { ':reason': 'appointment' },
+          },
+        },
+        ...(idempotency ? [idempotencyItem(idempotency, `Appointment/${id}`)] : []),
+      ];
+      const firstLock = 2;
+      try {
+        // The idempotency record is the last item before the AuditEvent.
+        await commitRetrying(items, audit, 201, (codes) => {
+          if (idempotency && codes.at(-2) === 'ConditionalCheckFailed') return new ReplayNeeded();
+          const clashes = locks.filter((_, index) => codes[firstLock + index] === 'ConditionalCheckFailed');
+          return clashes.length > 0 ? clashError(clashes.map(({ use }) => use)) : undefined;
+        });
+      } catch (error) {
+        if (!(error instanceof ReplayNeeded) || !idempotency) throw error;
+        const ref = await replayOf(idempotency);
+        const firstId = ref.slice('Appointment/'.length);
+        audit.entities.length = 0;
+        audit.patientId = undefined;
+        return { stored: await authorized(firstId), replayed: true };
+      }
+      return {
+        stored: {
+          id,
+          versionId: 1,
+          lastUpdated,
+          deleted: false,
+          resource: stored,
+          tokens: [],
+          payload: new Uint8Array(),
+        },
+        replayed: false,
+      };
+    },
+
+    read: authorized,
+
+    async history(id: string, count: number, cursor: string | undefined, binding: unknown) {
+      await authorized(id);
+      const startKey = cursor ? await decodeCursor(cursor, binding) : undefined;
+      const page = await listVersions(kind, org, id, count, startKey);
+      return {
+        versions: page.versions,
+        next: page.next ? await encodeCursor(page.next, binding) : undefined,
+      };
+    },
+
+    async update(
+      id: string,
+      ifMatch: number | undefined,
+      resource: Appointment,
+    ): Promise<Stored<Appointment>> {
+      if (resource.id !== id) {
+        throw new BadRequestError('the resource id must match the id in the URL', {
+          details: [{ location: 'Appointment.id', message: 'must equal the id in the URL' }],
+        });
+      }
+      return change(await authorized(id), ifMatch, resource);
+    },
+
+    async patch(
+      id: string,
+      ifMatch: number | undefined,
+      operations: JsonPatch,
+    ): Promise<Stored<Appointment>> {
+      const current = await authorized(id);
+      expectVersion(current, ifMatch);
+      for (const operation of operations) {
+        if (/^\/(id|resourceType|meta\/(versionId|lastUpdated))(\/|$)/.test(operation.path)) {
+          throw new UnprocessableError('server-owned elements cannot be patched', {
+            details: [{ location: operation.path, message: 'is owned by the server' }],
+          });
+        }
+      }
+      let patched: unknown;
+      try {
+        patched = applyJsonPatch(current.resource, operations);
+      } catch (error) {
+        if (error instanceof JsonPatchError) {
+          throw new UnprocessableError('the patch cannot be applied', {
+            details: [{ location: error.location, message: error.message }],
+          });
+        }
+        throw error;
+      }
+      const result = Appointment.safeParse(patched);
+      if (!result.success) {
+        throw new UnprocessableError('the patched resource is not a valid Appointment', {
+          details: describeIssues('Appointment', result.error),
+        });
+      }
+      return change(current, ifMatch, result.data);
+    },
+
+    /**
+     * Search over the participant indexes (byPatient, byPractitioner: heads by start), or the
+     * organization's appointments by last update (admin, no participant given). Status and the
+     * second participant filter the page; the policy filters what the caller may see.
+     */
+    async search(
+      query: AppointmentSearch,
+      binding: unknown,
+    ): Promise<{ matches: Stored<Appointment>[]; next?: string }> {
+      const range = startSkRange(query.from, query.to);
+      const byParticipant = (index: 'byPatient' | 'byPractitioner', pk: string): QueryCommandInput => {
+        const name = index === 'byPatient' ? 'patientPk' : 'practitionerPk';
+        const values: Record<string, string> = { ':pk': pk };
+        let condition = `${name} = :pk`;
+        if (range.lower !== undefined && range.upper !== undefined) {
+          condition += ' AND startSk BETWEEN :lower AND :upper';
+          values[':lower'] = range.lower;
+          values[':upper'] = range.upper;
+        } else if (range.lower !== undefined) {
+          condition += ' AND startSk >= :lower';
+          values[':lower'] = range.lower;
+        } else if (range.upper !== undefined) {
+          condition += ' AND startSk <= :upper';
+          values[':upper'] = range.upper;
+        }
+        return {
+          TableName: table,
+          IndexName: index,
+          KeyConditionExpression: condition,
+          ExpressionAttributeValues: values,
+          Limit: query._count,
+        };
+      };
+      let input: QueryCommandInput | undefined;
+      if (principal.role === 'patient') {
+        const own = principal.patientId ?? '';
+        if ((query.patient ?? own) === own)
+          input = byParticipant('byPatient', appointmentPatientPk(org, own));
+      } else if (principal.role === 'clinician' || principal.role === 'admin') {
+        if (query.patient !== undefined) {
+          const decision = await patientDecision(query.patient);
+          if (decision.allowed) {
+            audit.concernsPatient(query.patient);
+            if (decision.breakGlass) noteBreakGlass(`Patient/${query.patient}`);
+            input = byParticipant('byPatient', appointmentPatientPk(org, query.patient));
+          }
+        } else if (query.practitioner !== undefined || principal.role === 'clinician') {
+          const practitionerId = query.practitioner ?? principal.practitionerId ?? '';
+          input = byParticipant('byPractitioner', appointmentPractitionerPk(org, practitionerId));
+        } else {
+          input = {
+            TableName: table,
+            IndexName: 'byType',
+            KeyConditionExpression: 'typePk = :type',
+            ExpressionAttributeValues: { ':type': typePk(org, 'Appointment') },
+            ScanIndexForward: false,
+            Limit: query._count,
+          };
+        }
+      }
+      if (!input) return { matches: [] };
+      const page = await findHeads(input, query._cursor, binding);
+      const matches: Stored<Appointment>[] = [];
+      for (const head of await getHeads(kind, org, page.ids)) {
+        if (head.deleted) continue;
+        const visit = visitOfStored(head);
+        if (query.status !== undefined && head.resource.status !== query.status) continue;
+        if (query.patient !== undefined && visit.patientId !== query.patient) continue;
+        if (query.practitioner !== undefined && visit.practitionerId !== query.practitioner) continue;
+        if (query.from !== undefined && visit.start < query.from) continue;
+        if (query.to !== undefined && visit.start >= query.to) continue;
+        if (!(await mayAccess(visit, `Appointment/${head.id}`))) continue;
+        audit.see(`Appointment/${head.id}`);
+        matches.push(head);
+      }
+      const patientsSeen = new Set(matches.map((match) => storedParticipants(match.resource).patientId));
+      const [onlyPatient] = patientsSeen;
+      if (patientsSeen.size === 1 && onlyPatient !== undefined) audit.concernsPatient(onlyPatient);
+      return { matches, ...(page.next ? { next: await encodeCursor(page.next, binding) } : {}) };
+    },
+
+    /**
+     * Free and busy working time of a practitioner in [from, to): working hours in their time
+     * zone minus what their schedule's locks hold. Says when, never with whom.
+     */
+    async availability(practitionerId: string, from: number, to: number): Promise<FreeBusy[]> {
+      audit.see(`Practitioner/${practitionerId}`);
+      const practitioner = await livePractitioner(org, practitionerId);
+      if (!practitioner) throw new NotFoundError(`Practitioner/${practitionerId} is not known`);
+      const windows = workingWindows(workingHoursOf(practitioner.resource), from, to);
+      if (windows.length === 0) return [];
+      const pk = schedulePk(org, 'Practitioner', practitionerId);
+      const busy: Interval[] = [];
+      const collect = async (lower: string, upper: string, read: (item: Record<string, unknown>) => void) => {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await dynamo().send(
+            new QueryCommand({
+              TableName: table,
+              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
+              ExpressionAttributeValues: { ':pk': pk, ':lower': lower, ':upper': upper },
+              ConsistentRead: true,
+              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            }),
+          );
+          for (const item of page.Items ?? []) read(item);
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+      };
+      await collect(slotSk(from - (from % SLOT_MS)), slotSk(to - 1), (item) => {
+        const start = instantOfSk(String(item.sk));
+        if (start !== undefined && item.sk !== undefined && String(item.sk).startsWith(SLOT_PREFIX)) {
+          busy.push({ start, end: start + SLOT_MS });
+        }
+      });
+      await collect(hourSk(from), hourSk(to - 1), (item) => {
+        const start = instantOfSk(String(item.sk));
+        if (start !== undefined && String(item.sk).startsWith(HOUR_PREFIX) && typeof item.full === 'string') {
+          busy.push({ start, end: start + HOUR_MS });
+        }
+      });
+      return freeBusy(windows, busy, from, to);
+    },
+  };
+}
+
+/** The availability query's period: start before end, at most 31 days; 400 otherwise. Pure. */
+export function availabilityPeriod(start: string, end: string): { from: number; to: number } {
+  const from = Date.parse(start);
+  const to = Date.parse(end);
+  const refuse = (location: string, message: string) =>
+    new BadRequestError('invalid query', { details: [{ location: `query.${location}`, message }] });
+  if (Number.isNaN(from)) throw refuse('start', 'must be a valid instant');
+  if (Number.isNaN(to)) throw refuse('end', 'must be a valid instant');
+  if (to <= from) throw refuse('end', 'must be after start');
+  if (to - from > MAX_AVAILABILITY_MS) throw refuse('end', 'must be at most 31 days after start');
+  return { from, to };
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * FHIR `date` search on Appointment.start: `ge`, `gt`, `le`, `lt` or `eq` (the default) and a
+ * day (`2026-12-01`, the UTC day) or an instant with an offset (to the second); repeated values
+ * are all applied. The result is the half-open range of starts [from, to). Pure.
+ */
+export function startRange(values: readonly string[]): { from?: number; to?: number } {
+  let from: number | undefined;
+  let to: number | undefined;
+  for (const value of values) {
+    const prefix = /^(ge|gt|le|lt|eq)/.exec(value)?.[1] ?? 'eq';
+    const text = value.replace(/^(ge|gt|le|lt|eq)/, '');
+    const begins = Date.parse(DAY.test(text) ? `${text}T00:00:00Z` : text);
+    if (Number.isNaN(begins)) {
+      throw new BadRequestError('invalid query', {
+        details: [
+          { location: 'query.date', message: 'must be a date (YYYY-MM-DD) or an instant with an offset' },
+        ],
+      });
+    }
+    const ends = begins + (DAY.test(text) ? 24 * HOUR_MS : 1000);
+    const lower = prefix === 'ge' || prefix === 'eq' ? begins : prefix === 'gt' ? ends : undefined;
+    const upper = prefix === 'le' || prefix === 'eq' ? ends : prefix === 'lt' ? begins : undefined;
+    if (lower !== undefined) from = Math.max(from ?? lower, lower);
+    if (upper !== undefined) to = Math.min(to ?? upper, upper);
+  }
+  return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+}

@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { AuditTrail } from '../audit/trail.ts';
+import type { Principal } from '../auth/principal.ts';
+import { normalizeForSearch } from '../crypto/normalize.ts';
+import { Practitioner } from '../fhir/practitioner.ts';
+import { parseWorkingHours, type WorkingHours } from '../fhir/working-hours.ts';
+import { GoneError, NotFoundError, UnprocessableError } from '../http/errors.ts';
+import { dynamo, tableNames } from './client.ts';
+import { decodeCursor, encodeCursor, type StartKey } from './cursor.ts';
+import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
+import { typePk } from './keys.ts';
+import {
+  commit,
+  getHead,
+  getHeads,
+  type ResourceKind,
+  type Stored,
+  type TransactItem,
+  toStartKey,
+  versionItems,
+} from './resources.ts';
+
+export const practitionerKind: ResourceKind<Practitioner> = {
+  resourceType: 'Practitioner',
+  schema: Practitioner,
+};
+
+/**
+ * Name search over practitioners uses a plaintext index of normalized name words: a
+ * practitioner directory is not PHI (names of staff are shown to every patient who books),
+ * and plaintext allows FHIR's starts-with string matching (`name=broe` finds "van den Broek"),
+ * which blind indexes cannot. One partition per organization: `org#Practitioner?name`, sort
+ * key `<word>#<id>`. The resource itself is still stored encrypted, like every record.
+ */
+export const practitionerNamePk = (org: string): string => `${org}#Practitioner?name`;
+export const practitionerNameSk = (word: string, id: string): string => `${word}#${id}`;
+
+/** The normalized words a practitioner is found by: every word of every name part. Pure. */
+export function practitionerNameWords(practitioner: Practitioner): string[] {
+  const words = new Set<string>();
+  for (const name of practitioner.name ?? []) {
+    for (const part of [
+      name.text,
+      name.family,
+      ...(name.given ?? []),
+      ...(name.prefix ?? []),
+      ...(name.suffix ?? []),
+    ]) {
+      if (part === undefined) continue;
+      for (const word of normalizeForSearch(part).split(' ')) if (word.length > 0) words.add(word);
+    }
+  }
+  return [...words].slice(0, MAX_NAME_WORDS);
+}
+
+const MAX_NAME_WORDS = 30;
+
+function withServerFields(
+  practitioner: Practitioner,
+  id: string,
+  versionId: number,
+  lastUpdated: string,
+): Practitioner {
+  const { meta, ...rest } = practitioner;
+  const { versionId: _clientVersion, lastUpdated: _clientTime, ...clientMeta } = meta ?? {};
+  return { ...rest, id, meta: { ...clientMeta, versionId: String(versionId), lastUpdated } };
+}
+
+/** The working hours of a stored practitioner (validated when it was written). */
+export const workingHoursOf = (practitioner: Practitioner): WorkingHours[] =>
+  parseWorkingHours(practitioner.extension).hours;
+
+/** A practitioner of the organization, live, or undefined: for participant checks in bookings. */
+export async function livePractitioner(org: string, id: string): Promise<Stored<Practitioner> | undefined> {
+  const head = await getHead(practitionerKind, org, id);
+  return head && !head.deleted ? head : undefined;
+}
+
+/**
+ * The organization's practitioner directory. Anyone signed in to the organization may read
+ * it; only admins create (the route table says so). Every access is on the audit trail.
+ */
+export function practitioners(request: { principal: Principal; audit: AuditTrail }) {
+  const { principal, audit } = request;
+  const org = principal.org;
+
+  const read = async (id: string): Promise<Stored<Practitioner>> => {
+    audit.see(`Practitioner/${id}`);
+    const head = await getHead(practitionerKind, org, id);
+    if (!head) throw new NotFoundError(`Practitioner/${id} is not known`);
+    if (head.deleted) throw new GoneError(`Practitioner/${id} has been deleted`);
+    return head;
+  };
+
+  return {
+    read,
+
+    async create(
+      resource: Practitioner,
+      idempotency?: Idempotency,
+    ): Promise<{ stored: Stored<Practitioner>; replayed: boolean }> {
+      const { issues } = parseWorkingHours(resource.extension);
+      if (issues.length > 0) {
+        throw new UnprocessableError('the working hours are not valid', { details: issues });
+      }
+      const id = randomUUID();
+      audit.see(`Practitioner/${id}`);
+      const lastUpdated = new Date().toISOString();
+      const stored = withServerFields(resource, id, 1, lastUpdated);
+      const words = practitionerNameWords(stored);
+      const table = tableNames().records;
+      const nameItems: TransactItem[] = words.map((word) => ({
+        Put: {
+          TableName: table,
+          Item: { pk: practitionerNamePk(org), sk: practitionerNameSk(word, id), id, org },
+        },
+      }));
+      const items: TransactItem[] = [
+        ...(await versionItems(practitionerKind, org, stored, id, 1, lastUpdated, {
+          tokens: words.map((word) => practitionerNameSk(word, id)),
+        })),
+        ...nameItems,
+        ...(idempotency ? [idempotencyItem(idempotency, `Practitioner/${id}`)] : []),
+      ];
+      try {
+        await commit(items, audit, 201, (codes) =>
+          idempotency && (codes.at(-2) === 'ConditionalCheckFailed' || codes.includes('TransactionConflict'))
+            ? new ReplayNeeded()
+            : undefined,
+        );
+      } catch (error) {
+        if (!(error instanceof ReplayNeeded) || !idempotency) throw error;
+        const ref = await replayOf(idempotency);
+        const firstId = ref.slice('Practitioner/'.length);
+        audit.entities.length = 0;
+        return { stored: await read(firstId), replayed: true };
+      }
+      const result: Stored<Practitioner> = {
+        id,
+        versionId: 1,
+        lastUpdated,
+        deleted: false,
+        resource: stored,
+        tokens: [],
+        payload: new Uint8Array(),
+      };
+      return { stored: result, replayed: false };
+    },
+
+    /** `name` matches practitioners with a name word starting with it; without it, the newest first. */
+    async search(
+      query: { name?: string | undefined; _count: number; _cursor?: string | undefined },
+      binding: unknown,
+    ): Promise<{ matches: Stored<Practitioner>[]; next?: string }> {
+      const startKey: StartKey | undefined = query._cursor
+        ? await decodeCursor(query._cursor, binding)
+        : undefined;
+      const table = tableNames().records;
+      const word = query.name === undefined ? undefined : normalizeForSearch(query.name);
+      const page = await dynamo().send(
+        word !== undefined
+          ? new QueryCommand({
+              TableName: table,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :word)',
+              ExpressionAttributeValues: { ':pk': practitionerNamePk(org), ':word': word },
+              Limit: query._count,
+              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            })
+          : new QueryCommand({
+              TableName: table,
+              IndexName: 'byType',
+              KeyConditionExpression: 'typePk = :type',
+              ExpressionAttributeValues: { ':type': typePk(org, 'Practitioner') },
+              ScanIndexForward: false,
+              Limit: query._count,
+              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+            }),
+      );
+      // Name items carry the id; heads (KEYS_ONLY on byType) only their pk `org#Practitioner#id`.
+      const ids = (page.Items ?? [])
+        .map((item) => (typeof item.id === 'string' ? item.id : String(item.pk).split('#').at(-1)))
+        .filter((id): id is string => id !== undefined && id.length > 0);
+      const matches = (await getHeads(practitionerKind, org, ids)).filter((head) => !head.deleted);
+      for (const match of matches) audit.see(`Practitioner/${match.id}`);
+      const next = page.LastEvaluatedKey
+        ? await encodeCursor(toStartKey(page.LastEvaluatedKey), binding)
+        : undefined;
+      return { matches, ...(next ? { next } : {}) };
+    },
+  };
+}
+
+/** A create lost on its idempotency record: answer with what the first request created. */
+class ReplayNeeded extends Error {
+  constructor() {
+    super('idempotent replay');
+    this.name = 'ReplayNeeded';
+  }
+}
