@@ -25,7 +25,8 @@ export type Interaction =
   | 'search-type'
   | 'operation'
   | 'capabilities'
-  | 'system';
+  | 'system'
+  | 'batch';
 
 /**
  * What a route's function touches. The stack turns this into IAM grants and nothing
@@ -44,6 +45,11 @@ export interface RouteAccess {
   indexKey?: boolean;
   /** Signing of audit digests. */
   signingKey?: 'sign' | 'verify';
+  /**
+   * Calls other routes' functions with the caller's claims (the batch endpoint):
+   * lambda:InvokeFunction on the route functions, and no grant of their own.
+   */
+  invokeRoutes?: boolean;
 }
 
 export interface RouteDef {
@@ -391,6 +397,29 @@ export const routes = {
     audit: 'E',
     access: { auditLog: 'read', indexKey: true },
     summary: 'Who accessed the caller’s own patient record',
+  },
+  // Developer experience and interoperability.
+  openApi: {
+    method: 'GET',
+    path: '/openapi.json',
+    handler: 'functions/system/openapi.ts',
+    auth: 'none',
+    roles: [],
+    interaction: 'system',
+    access: {},
+    summary: 'OpenAPI 3.1 description of every route, generated from the route table and its schemas',
+  },
+  batch: {
+    method: 'POST',
+    path: '/',
+    handler: 'functions/system/batch.ts',
+    auth: 'jwt',
+    roles: ROLES,
+    interaction: 'batch',
+    audit: 'E',
+    // Each entry runs in its route's own function, with that function's grants.
+    access: { invokeRoutes: true },
+    summary: 'FHIR batch Bundle: up to 100 entries, each authorized and audited as a single request',
   },
 } as const satisfies Record<string, RouteDef>;
 

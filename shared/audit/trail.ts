@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Principal } from '../auth/principal.ts';
 import type { AuditAction, RouteDef } from '../routes.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
+import { uuidv7 } from './ids.ts';
 import { agentKey, eventPartition, eventSortKey, hourOf, orgKey, patientKey, purposeKey } from './keys.ts';
 
 /** FHIR AuditEvent.outcome: success, minor failure (refused, invalid), serious failure (server). */
@@ -85,7 +85,8 @@ export class AuditTrail {
 
   build(status: number, outcomeDesc?: string, now: Date = new Date()): AuditEventRecord {
     const { principal, facts, route } = this;
-    const id = randomUUID();
+    // Time-ordered: the id names the event's partition and sort key (see ids.ts).
+    const id = uuidv7(now);
     const recorded = now.toISOString();
     const outcome = outcomeOfStatus(status);
     const agentReference =

@@ -14,7 +14,7 @@ const SECURITY_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 } as const;
 
-const EXPOSED = 'ETag, Location, Content-Location, Last-Modified, Retry-After, X-Request-Id';
+const EXPOSED = 'ETag, Location, Content-Location, Last-Modified, Retry-After, X-Request-Id, Link';
 
 export function corsHeaders(origin: string | undefined): Record<string, string> {
   if (!origin || !config().CORS_ORIGINS.includes(origin)) return {};

@@ -1,0 +1,60 @@
+import { hoursBetween } from '../../shared/audit/digest.ts';
+import { hourOf, orgKey } from '../../shared/audit/keys.ts';
+import { parseDateRange } from '../../shared/audit/query-plan.ts';
+import { describeFinding, type Finding, verifyHours } from '../../shared/audit/verify.ts';
+import { BadRequestError } from '../../shared/http/errors.ts';
+import { ok } from '../../shared/http/response.ts';
+import { route } from '../../shared/http/route.ts';
+import { routes } from '../../shared/routes.ts';
+import { contracts } from './contracts.ts';
+
+/** One request verifies at most a day; longer ranges are for `npm run audit:verify`. */
+const MAX_HOURS = 24;
+
+const FINDING_SYSTEM = 'https://fhir-records.dev/CodeSystem/audit-verification';
+
+/**
+ * The chain is global, but tenancy is not: a finding about another organization's event
+ * says that such an event is affected, not which one.
+ */
+const foreign = (finding: Finding, org: string): boolean =>
+  'org' in finding && finding.org !== undefined && finding.org !== org;
+
+/** GET /AuditEvent/$verify?from=&to= (at most 24 hours) · compliance · audit E · 200|400|401|403 */
+export const handler = route(routes.verifyAuditLog, contracts.verifyAuditLog, async (request) => {
+  const { from } = parseDateRange([`ge${request.query.from}`]);
+  const { to } = parseDateRange([`le${request.query.to}`]);
+  if (from === undefined || to === undefined || from > to) {
+    throw new BadRequestError('from must not be after to', {
+      details: [{ location: 'query.from', message: 'must not be after to' }],
+    });
+  }
+  const hours = hoursBetween(hourOf(from), hourOf(to));
+  const [first, last] = [hours[0], hours[hours.length - 1]];
+  if (!first || !last || hours.length > MAX_HOURS) {
+    throw new BadRequestError(`at most ${MAX_HOURS} hours can be verified in one request`, {
+      details: [{ location: 'query.to', message: `at most ${MAX_HOURS} hours after from` }],
+    });
+  }
+  const report = await verifyHours(first, last);
+  const org = orgKey(request.principal.org);
+  const summary = `${report.valid ? 'verified' : 'NOT verified'}: ${report.hours} hours (${first} to ${last}), ${report.events} events, ${report.sealedHours} sealed hours${report.unsealedHours.length > 0 ? `, not sealed yet: ${report.unsealedHours.join(' ')}` : ''}${report.chainStart ? `, chain starts at ${report.chainStart.hour} (${report.chainStart.reason})` : ''}`;
+  return ok({
+    resourceType: 'OperationOutcome',
+    issue: [
+      { severity: 'information', code: 'informational', diagnostics: summary },
+      ...report.findings.map((finding) => {
+        const coding = [{ system: FINDING_SYSTEM, code: finding.kind }];
+        if (foreign(finding, org)) {
+          return {
+            severity: 'error',
+            code: 'processing',
+            details: { coding, text: `${finding.kind}: an event of another organization` },
+          };
+        }
+        const { text, expression } = describeFinding(finding);
+        return { severity: 'error', code: 'processing', details: { coding, text }, expression: [expression] };
+      }),
+    ],
+  });
+});

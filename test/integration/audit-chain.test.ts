@@ -1,0 +1,373 @@
+import { spawnSync } from 'node:child_process';
+import { randomInt, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useLocalGateway } from '../../bin/audit-local.ts';
+import { sha256Hex } from '../../shared/audit/canonical.ts';
+import { addHours, DIGEST_PARTITION, hourAt, hourStartMs, parseDigest } from '../../shared/audit/digest.ts';
+import { eventPartition } from '../../shared/audit/keys.ts';
+import { appendAuditEvent } from '../../shared/audit/log.ts';
+import { sealHours } from '../../shared/audit/seal.ts';
+import { AuditTrail } from '../../shared/audit/trail.ts';
+import { type Finding, verifyHours } from '../../shared/audit/verify.ts';
+import { routes } from '../../shared/routes.ts';
+import { api, dataDir, field, token } from '../support/api.ts';
+import { localDynamo, type RawItem } from '../support/dynamo.ts';
+import { ROOT } from '../support/gateway.ts';
+import { newOrg } from '../support/patients.ts';
+
+/**
+ * The digest chain is global: every organization's events share the hour partitions, and
+ * other test files write into the current hour while this one runs. So each test here
+ * writes synthetic events in-process (the real AuditTrail.build and appendAuditEvent) into
+ * its own three hours of a random day in 2001, seals exactly those hours, tampers with the
+ * raw table, and verifies exactly that range.
+ */
+const org = newOrg();
+const otherOrg = newOrg();
+const HOUR_MS = 60 * 60 * 1000;
+const day = hourAt(Date.UTC(2001, 0, 1) + randomInt(0, 360) * 24 * HOUR_MS);
+let slot = 0;
+
+interface Seeded {
+  id: string;
+  org: string;
+  hour: string;
+  pk: string;
+  sk: string;
+}
+
+/** Three hours with three events each (one of another organization), sealed; far from other tests' hours. */
+async function sealedRange(): Promise<{ start: string; end: string; events: Seeded[] }> {
+  const start = addHours(day, slot * 5);
+  slot += 1;
+  const events: Seeded[] = [];
+  for (const hour of [start, addHours(start, 1), addHours(start, 2)]) {
+    for (const [minute, owner] of [
+      [5, org],
+      [25, otherOrg],
+      [45, org],
+    ] as const) {
+      const trail = new AuditTrail(
+        routes.readPatient,
+        { sub: `chain-${owner}`, role: 'clinician', org: owner, practitionerId: 'pr-chain' },
+        { requestId: randomUUID(), sourceIp: '10.0.0.7', userAgent: 'audit-chain-test' },
+      );
+      trail.concernsPatient('chain-patient');
+      const record = trail.build(
+        200,
+        undefined,
+        new Date(hourStartMs(hour) + minute * 60_000 + randomInt(0, 999)),
+      );
+      await appendAuditEvent(record);
+      events.push({
+        id: record.resource.id,
+        org: owner,
+        hour,
+        pk: String(record.item.pk),
+        sk: String(record.item.sk),
+      });
+    }
+  }
+  const end = addHours(start, 2);
+  const report = await sealHours(start, end);
+  expect(report.sealed).toEqual([start, addHours(start, 1), end]);
+  return { start, end, events };
+}
+
+const table = () => localDynamo().tables.audit;
+const client = () => localDynamo().client;
+
+async function rawItem(pk: string, sk: string): Promise<RawItem> {
+  const { Item } = await client().send(
+    new GetCommand({ TableName: table(), Key: { pk, sk }, ConsistentRead: true }),
+  );
+  if (!Item) throw new Error(`no item ${pk} ${sk}`);
+  return Item;
+}
+
+async function setAttributes(pk: string, sk: string, values: Record<string, unknown>): Promise<void> {
+  const names = Object.keys(values);
+  await client().send(
+    new UpdateCommand({
+      TableName: table(),
+      Key: { pk, sk },
+      UpdateExpression: `SET ${names.map((_, index) => `#n${index} = :v${index}`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(names.map((name, index) => [`#n${index}`, name])),
+      ExpressionAttributeValues: Object.fromEntries(names.map((name, index) => [`:v${index}`, values[name]])),
+      ConditionExpression: 'attribute_exists(pk)',
+    }),
+  );
+}
+
+const deleteItem = (pk: string, sk: string) =>
+  client().send(new DeleteCommand({ TableName: table(), Key: { pk, sk } }));
+
+const pick = (events: Seeded[], index: number): Seeded => {
+  const event = events[index];
+  if (!event) throw new Error(`no event ${index}`);
+  return event;
+};
+
+/** A finding without the organization it concerns (asserted separately). */
+const without = (finding: Finding): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(finding).filter(([key]) => key !== 'org'));
+
+beforeAll(() => {
+  useLocalGateway(dataDir());
+});
+
+describe('sealing and verifying the access log', () => {
+  it('an untouched range verifies, its first hour starting a chain that links hour to hour', async () => {
+    const { start, end } = await sealedRange();
+    const report = await verifyHours(start, end);
+    expect(report).toMatchObject({ valid: true, hours: 3, events: 9, sealedHours: 3, findings: [] });
+    expect(report.chainStart).toEqual({ hour: start, reason: 'sealed-as-chain-start' });
+
+    const first = await rawItem(DIGEST_PARTITION, start);
+    const second = parseDigest(String((await rawItem(DIGEST_PARTITION, addHours(start, 1))).digest));
+    expect(parseDigest(String(first.digest))?.previous).toBeNull();
+    expect(second?.previous).toEqual({ hour: start, digestSha256: sha256Hex(String(first.digest)) });
+    expect(second?.count).toBe(3);
+  });
+
+  it('an empty hour is sealed too, and a later run links to the digest before it', async () => {
+    const start = addHours(day, slot * 5);
+    slot += 1;
+    expect((await sealHours(start, start)).sealed).toEqual([start]);
+    expect(parseDigest(String((await rawItem(DIGEST_PARTITION, start)).digest))?.count).toBe(0);
+    expect((await sealHours(start, addHours(start, 1))).alreadySealed).toEqual([start]);
+    const next = parseDigest(String((await rawItem(DIGEST_PARTITION, addHours(start, 1))).digest));
+    expect(next?.previous?.hour).toBe(start);
+    expect((await verifyHours(start, addHours(start, 1))).valid).toBe(true);
+  });
+
+  it('an edited event is named: content that no longer matches its hash, or a hash that is not the sealed one', async () => {
+    const { start, end, events } = await sealedRange();
+    const [content, both] = [pick(events, 0), pick(events, 4)];
+    const item = await rawItem(content.pk, content.sk);
+    await setAttributes(content.pk, content.sk, {
+      event: String(item.event).replace('"outcome":"0"', '"outcome":"4"'),
+    });
+    const other = String((await rawItem(both.pk, both.sk)).event).replace('audit-chain-test', 'innocent');
+    await setAttributes(both.pk, both.sk, { event: other, hash: sha256Hex(other) });
+
+    const report = await verifyHours(start, end);
+    expect(report.valid).toBe(false);
+    expect(report.findings.map(without)).toEqual([
+      { kind: 'event-changed', id: content.id, reason: 'hash-mismatch', hour: content.hour, sk: content.sk },
+      { kind: 'event-changed', id: both.id, reason: 'not-as-sealed', hour: both.hour, sk: both.sk },
+    ]);
+  });
+
+  it('a deleted event is named', async () => {
+    const { start, end, events } = await sealedRange();
+    const gone = pick(events, 8);
+    await deleteItem(gone.pk, gone.sk);
+    expect((await verifyHours(start, end)).findings).toEqual([
+      { kind: 'event-deleted', id: gone.id, hour: gone.hour, sk: gone.sk },
+    ]);
+  });
+
+  it('an event inserted into a sealed hour is named', async () => {
+    const { start, end } = await sealedRange();
+    const trail = new AuditTrail(
+      routes.readPatient,
+      { sub: 'chain-forger', role: 'admin', org },
+      { requestId: randomUUID(), sourceIp: '10.0.0.8', userAgent: 'forger' },
+    );
+    const forged = trail.build(200, undefined, new Date(hourStartMs(addHours(start, 1)) + 30 * 60_000));
+    await appendAuditEvent(forged);
+    expect((await verifyHours(start, end)).findings.map(without)).toEqual([
+      {
+        kind: 'event-inserted',
+        id: forged.resource.id,
+        hour: addHours(start, 1),
+        sk: String(forged.item.sk),
+      },
+    ]);
+  });
+
+  it('an event moved to another hour is named with where it was sealed and where it is', async () => {
+    const { start, end, events } = await sealedRange();
+    const moving = pick(events, 2);
+    const item = await rawItem(moving.pk, moving.sk);
+    const target = addHours(start, 2);
+    const sk = `${target}:50:00.000Z#${moving.id}`;
+    await deleteItem(moving.pk, moving.sk);
+    await client().send(
+      new PutCommand({
+        TableName: table(),
+        Item: { ...item, pk: eventPartition(target), sk, recordedSk: sk },
+      }),
+    );
+    expect((await verifyHours(start, end)).findings.map(without)).toEqual([
+      {
+        kind: 'event-moved',
+        id: moving.id,
+        from: { hour: moving.hour, sk: moving.sk },
+        to: { hour: target, sk },
+      },
+    ]);
+  });
+
+  it('two events that swapped places within their hour are both named as moved', async () => {
+    const { start, end, events } = await sealedRange();
+    const [first, second] = [pick(events, 3), pick(events, 5)];
+    const [a, b] = [await rawItem(first.pk, first.sk), await rawItem(second.pk, second.sk)];
+    await setAttributes(first.pk, first.sk, { event: b.event, hash: b.hash });
+    await setAttributes(second.pk, second.sk, { event: a.event, hash: a.hash });
+    const findings = (await verifyHours(start, end)).findings.map(without);
+    expect(findings).toHaveLength(2);
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        {
+          kind: 'event-moved',
+          id: second.id,
+          from: { hour: second.hour, sk: second.sk },
+          to: { hour: first.hour, sk: first.sk },
+        },
+        {
+          kind: 'event-moved',
+          id: first.id,
+          from: { hour: first.hour, sk: first.sk },
+          to: { hour: second.hour, sk: second.sk },
+        },
+      ]),
+    );
+  });
+
+  it('a dropped digest is named for its hour', async () => {
+    const { start, end } = await sealedRange();
+    await deleteItem(DIGEST_PARTITION, addHours(start, 1));
+    expect((await verifyHours(start, end)).findings).toEqual([
+      { kind: 'digest-missing', hour: addHours(start, 1) },
+    ]);
+  });
+
+  it('a changed signature is named for its digest', async () => {
+    const { start, end } = await sealedRange();
+    const item = await rawItem(DIGEST_PARTITION, end);
+    const signature = Buffer.from(String(item.signature), 'base64');
+    signature[signature.length - 1] = (signature[signature.length - 1] ?? 0) ^ 0x01;
+    await setAttributes(DIGEST_PARTITION, end, { signature: signature.toString('base64') });
+    expect((await verifyHours(start, end)).findings).toEqual([{ kind: 'signature-invalid', hour: end }]);
+  });
+
+  it('a digest rewritten without the key breaks its signature and the next hour’s link', async () => {
+    const { start, end } = await sealedRange();
+    const item = await rawItem(DIGEST_PARTITION, start);
+    await setAttributes(DIGEST_PARTITION, start, {
+      digest: String(item.digest).replace('"count":3', '"count":2'),
+    });
+    const kinds = (await verifyHours(start, end)).findings.map(
+      (finding) => `${finding.kind} ${'hour' in finding ? finding.hour : ''}`,
+    );
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        `signature-invalid ${start}`,
+        `digest-broken ${start}`,
+        `link-broken ${addHours(start, 1)}`,
+      ]),
+    );
+  });
+});
+
+describe('GET /AuditEvent/$verify', () => {
+  const range = (start: string, end: string) => `/AuditEvent/$verify?from=${start}:00:00Z&to=${end}:59:59Z`;
+
+  it('answers an informational OperationOutcome for an untouched range', async () => {
+    const { start, end } = await sealedRange();
+    const compliance = await token({ role: 'compliance', org, sub: 'chain-compliance' });
+    const response = await api(range(start, end), { token: compliance });
+    expect(response.status, response.text).toBe(200);
+    expect(field(response.json, 'issue')).toEqual([
+      expect.objectContaining({
+        severity: 'information',
+        diagnostics: expect.stringMatching(/^verified: 3 hours/),
+      }),
+    ]);
+  });
+
+  it('names the caller’s tampered event, and only says that another organization’s event was tampered with', async () => {
+    const { start, end, events } = await sealedRange();
+    const own = pick(events, 0);
+    const foreign = pick(events, 4);
+    expect([own.org, foreign.org]).toEqual([org, otherOrg]);
+    await deleteItem(own.pk, own.sk);
+    const item = await rawItem(foreign.pk, foreign.sk);
+    await setAttributes(foreign.pk, foreign.sk, {
+      event: String(item.event).replace('"outcome":"0"', '"outcome":"8"'),
+    });
+    const compliance = await token({ role: 'compliance', org, sub: 'chain-compliance' });
+    const response = await api(range(start, end), { token: compliance });
+    expect(response.status, response.text).toBe(200);
+    const issues = field(response.json, 'issue');
+    if (!Array.isArray(issues)) throw new Error('no issues');
+    expect(issues[0]).toMatchObject({
+      severity: 'information',
+      diagnostics: expect.stringMatching(/^NOT verified/),
+    });
+    const errors = issues.slice(1);
+    expect(errors.map((issue) => field(issue, 'details', 'coding', 0, 'code')).sort()).toEqual([
+      'event-changed',
+      'event-deleted',
+    ]);
+    expect(errors.flatMap((issue) => field(issue, 'expression') ?? [])).toEqual([`AuditEvent/${own.id}`]);
+    const changed = errors.find((issue) => field(issue, 'details', 'coding', 0, 'code') === 'event-changed');
+    expect(field(changed, 'details', 'text')).toMatch(/another organization/);
+    expect(response.text).not.toContain(foreign.id);
+    expect(response.text).not.toContain(otherOrg);
+  });
+
+  it('refuses ranges over 24 hours or backwards, and callers other than compliance', async () => {
+    const compliance = await token({ role: 'compliance', org, sub: 'chain-compliance' });
+    for (const path of [
+      '/AuditEvent/$verify?from=2001-01-01T00:00:00Z&to=2001-01-02T00:00:00Z',
+      '/AuditEvent/$verify?from=2001-01-02T00:00:00Z&to=2001-01-01T00:00:00Z',
+      '/AuditEvent/$verify?from=2001-01-01T00:00:00Z',
+      '/AuditEvent/$verify?from=yesterday&to=today',
+    ]) {
+      const response = await api(path, { token: compliance });
+      expect(response.status, path).toBe(400);
+      expect(field(response.json, 'resourceType')).toBe('OperationOutcome');
+    }
+    const admin = await token({ role: 'admin', org, sub: 'chain-admin' });
+    expect((await api('/AuditEvent/$verify?from=2001-01-01&to=2001-01-01', { token: admin })).status).toBe(
+      403,
+    );
+  });
+});
+
+describe('the audit CLIs', () => {
+  const cli = (script: string, ...args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, 'bin', script), ...args, '--data-dir', dataDir()], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+  it('audit:verify exits 0 on an untouched range and 1 naming the event on a tampered one', async () => {
+    const { start, end, events } = await sealedRange();
+    const clean = cli('audit-verify.ts', '--from', `${start}:00:00Z`, '--to', `${end}:59:59Z`);
+    expect(clean.status, clean.stderr).toBe(0);
+    expect(clean.stdout).toMatch(/^verified: 3 hours/);
+    const gone = pick(events, 6);
+    await deleteItem(gone.pk, gone.sk);
+    const tampered = cli('audit-verify.ts', '--from', `${start}:00:00Z`, '--to', `${end}:59:59Z`);
+    expect(tampered.status, tampered.stderr).toBe(1);
+    expect(tampered.stdout).toContain(`event-deleted: AuditEvent/${gone.id}`);
+  });
+
+  it('audit:seal seals complete hours up to --through and refuses an hour that is not over', async () => {
+    const through = hourAt(Date.now() - 2 * HOUR_MS);
+    const sealed = cli('audit-seal.ts', '--through', through, '--lookback', '3');
+    expect(sealed.status, sealed.stderr).toBe(0);
+    expect(sealed.stdout).toMatch(/^(sealed \d+ hours|nothing to seal)/);
+    expect(parseDigest(String((await rawItem(DIGEST_PARTITION, through)).digest))?.hour).toBe(through);
+    const current = cli('audit-seal.ts', '--through', hourAt(Date.now()));
+    expect(current.status).toBe(2);
+    expect(current.stderr).toContain('not complete');
+  });
+});
