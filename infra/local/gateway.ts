@@ -13,6 +13,7 @@ import {
 import { log } from '../../shared/http/logger.ts';
 import { corsHeaders, serialize } from '../../shared/http/serialize.ts';
 import { type RouteDef, type RouteId, routeEntries } from '../../shared/routes.ts';
+import { docsResponse, isDocsPath } from './docs.ts';
 import type { Verifier } from './issuer.ts';
 
 /** API Gateway's own payload limit; the handlers enforce the smaller configured one. */
@@ -121,6 +122,13 @@ export function createGateway(options: GatewayOptions): Server {
       return;
     }
 
+    if (method === 'GET' && isDocsPath(url.pathname)) {
+      const page = docsResponse(url.pathname);
+      res.writeHead(page.status, page.headers);
+      res.end(page.body);
+      return;
+    }
+
     const pathMatches = compiled.filter((route) => route.pattern.test(url.pathname));
     if (pathMatches.length === 0) return reject(new NotFoundError('no such route'));
     const matched = pathMatches.find((route) => route.def.method === method);
@@ -165,8 +173,10 @@ export function createGateway(options: GatewayOptions): Server {
     matched.names.forEach((name, index) => {
       pathParameters[name] = decodeURIComponent(values[index] ?? '');
     });
-    const multiQuery: Record<string, string[]> = {};
-    for (const [name, value] of url.searchParams) multiQuery[name] = [...(multiQuery[name] ?? []), value];
+    // A Map, not an object: parameter names such as `toString` or `__proto__` are data here.
+    const repeated = new Map<string, string[]>();
+    for (const [name, value] of url.searchParams) repeated.set(name, [...(repeated.get(name) ?? []), value]);
+    const multiQuery = Object.fromEntries(repeated);
 
     const event: APIGatewayProxyEvent = {
       resource: matched.def.path,

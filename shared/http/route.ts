@@ -30,6 +30,9 @@ export interface Contract<
   resourceType?: string;
 }
 
+/** Any route's contract, as the OpenAPI generator reads them. */
+export type AnyContract = Contract<Schema | undefined, Schema | undefined, Schema | undefined>;
+
 export interface Request<P, Q, B> {
   params: P;
   query: Q;
@@ -198,17 +201,19 @@ function parseWith<S extends Schema>(schema: S, value: unknown, where: string): 
 
 /** Query parameters: a repeated name becomes an array (FHIR `date=ge..&date=le..`). */
 function queryOf(event: Event): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
-  for (const [name, values] of Object.entries(event.multiValueQueryStringParameters ?? {})) {
+  // Entries, not assignments: a parameter named `__proto__` must stay an ordinary (unknown) key.
+  const entries: [string, string | string[]][] = [];
+  const multi = event.multiValueQueryStringParameters;
+  const source = multi
+    ? Object.entries(multi)
+    : Object.entries(event.queryStringParameters ?? {}).map(
+        ([name, value]) => [name, value === undefined ? undefined : [value]] as const,
+      );
+  for (const [name, values] of source) {
     if (!values || name === '_format' || name === '_pretty') continue;
-    query[name] = values.length === 1 && values[0] !== undefined ? values[0] : values;
+    entries.push([name, values.length === 1 && values[0] !== undefined ? values[0] : [...values]]);
   }
-  if (!event.multiValueQueryStringParameters) {
-    for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) {
-      if (value !== undefined && name !== '_format' && name !== '_pretty') query[name] = value;
-    }
-  }
-  return query;
+  return Object.fromEntries(entries);
 }
 
 /**
@@ -251,7 +256,10 @@ export function route<
         audit: trail,
         baseUrl: baseUrlOf(event, state.headers),
         requestId: state.requestId,
-        format: event.multiValueQueryStringParameters?._format?.[0] ?? event.queryStringParameters?._format ?? undefined,
+        format:
+          event.multiValueQueryStringParameters?._format?.[0] ??
+          event.queryStringParameters?._format ??
+          undefined,
       };
       // The handler returns a FhirResponse; `respond` turns it into the proxy result.
       const response: unknown = await handle(request);

@@ -24,8 +24,10 @@ describe('the conformance endpoints', () => {
 
     const expected = new Map<string, Set<string>>();
     for (const [, def] of routeEntries()) {
-      if (!def.resourceType || ['operation', 'system', 'capabilities'].includes(def.interaction)) continue;
-      expected.set(def.resourceType, (expected.get(def.resourceType) ?? new Set()).add(def.interaction));
+      if (!def.resourceType) continue;
+      const interactions = expected.get(def.resourceType) ?? new Set();
+      if (!['operation', 'system', 'capabilities'].includes(def.interaction)) interactions.add(def.interaction);
+      expected.set(def.resourceType, interactions);
     }
     const served = new Map<string, Set<string>>();
     const resources = field(response.json, 'rest', 0, 'resource');
@@ -67,6 +69,16 @@ describe('routing', () => {
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('GET');
     expect(outcomeCode(response.json)).toBe('not-supported');
+  });
+});
+
+describe('query strings', () => {
+  it('treats parameter names like toString, constructor and __proto__ as unknown parameters (400), not as code', async () => {
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      const response = await api(`/Patient?${name}=1&${name}=2`, { token: await admin() });
+      expect(response.status, name).toBe(400);
+      expect(field(response.json, 'issue', 0, 'diagnostics')).toMatch(/unknown parameter/);
+    }
   });
 });
 
