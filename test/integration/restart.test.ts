@@ -34,7 +34,8 @@ describe('the local gateway across restarts', () => {
     } finally {
       expect(await second.stop()).toBe(0);
     }
-  });
+    // Two DynamoDB Local starts (a JVM each): slow on a loaded two-core machine.
+  }, 120_000);
 
   it('refuses to start a second gateway on a data dir in use', async () => {
     const running = await startGateway(dataDir);
@@ -43,5 +44,5 @@ describe('the local gateway across restarts', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 120_000);
 });
