@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type RouteId, routeEntries } from '../../shared/routes.ts';
+import { type RouteDef, type RouteId, routeEntries, routes } from '../../shared/routes.ts';
 import { api, field, token } from '../support/api.ts';
+import { orgAuditEvents } from '../support/dynamo.ts';
 import {
   appointmentBody,
   createPractitioner,
@@ -406,9 +407,14 @@ describe('the authorization matrix', () => {
     expect(missing).toEqual([]);
   });
 
+  /** Every probe, for the audit completeness check at the end. */
+  const probes: { route: RouteId; sub: string; status: number; requestId: string }[] = [];
+
   for (const [id, row] of Object.entries(matrix)) {
     if (row === 'public') continue;
     it(`${id}: every role gets exactly what the policy gives it, in its own and another organization`, async () => {
+      const route = routeEntries().find(([routeId]) => routeId === id)?.[0];
+      if (!route) throw new Error(`${id} is not in the route table`);
       const seen: string[] = [];
       const wanted: string[] = [];
       for (const caller of CALLERS) {
@@ -434,9 +440,55 @@ describe('the authorization matrix', () => {
               : String(response.status);
           seen.push(`${caller}/${target}=${got}`);
           wanted.push(`${caller}/${target}=${expected}`);
+          probes.push({
+            route,
+            sub: subOf(caller, a),
+            status: response.status,
+            requestId: response.headers.get('x-request-id') ?? '',
+          });
         }
       }
       expect(seen).toEqual(wanted);
     });
   }
+
+  it("left exactly one AuditEvent per probe, with the caller, the route's action and the outcome of its status", async () => {
+    expect(probes.length).toBeGreaterThan(100);
+    const byRequest = new Map<string, unknown[]>();
+    for (const { event } of await orgAuditEvents(a.org)) {
+      const extensions = field(event, 'extension');
+      const requestId = (Array.isArray(extensions) ? extensions : []).find(
+        (extension) => field(extension, 'url') === 'https://fhir-records.dev/StructureDefinition/request-id',
+      );
+      const key = String(field(requestId, 'valueString'));
+      byRequest.set(key, [...(byRequest.get(key) ?? []), event]);
+    }
+    const problems: string[] = [];
+    for (const probe of probes) {
+      const events = byRequest.get(probe.requestId) ?? [];
+      const [event] = events;
+      const label = `${probe.route} ${probe.sub} ${probe.status}`;
+      if (events.length !== 1) {
+        problems.push(`${label}: ${events.length} AuditEvents`);
+        continue;
+      }
+      const outcome = probe.status < 400 ? '0' : probe.status < 500 ? '4' : '8';
+      if (field(event, 'outcome') !== outcome)
+        problems.push(`${label}: outcome ${String(field(event, 'outcome'))}`);
+      const def: RouteDef = routes[probe.route];
+      if (field(event, 'action') !== def.audit) problems.push(`${label}: action`);
+      if (field(event, 'agent', 0, 'who', 'identifier', 'value') !== probe.sub)
+        problems.push(`${label}: agent`);
+    }
+    expect(problems).toEqual([]);
+  });
 });
+
+function subOf(caller: Caller, org: OrgFixture): string {
+  return {
+    admin: `admin-${org.org}`,
+    patient: `pt-${org.org}`,
+    clinician: `dr-${org.org}`,
+    compliance: `co-${org.org}`,
+  }[caller];
+}
