@@ -1,0 +1,186 @@
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { JobDef, RouteDef } from '../shared/routes.ts';
+import { auditTable, recordsTable } from '../shared/tables.ts';
+import { type AccessTargets, jobAccess, routeAccess } from './access.ts';
+import { type ApiRoute, RecordsApi } from './api.ts';
+import { Identity } from './identity.ts';
+import type { RecordsKeys } from './keys.ts';
+import { type MonitoredFunction, Monitoring } from './monitoring.ts';
+import { RouteFunction } from './route-function.ts';
+import type { StageConfig } from './stage.ts';
+import type { RecordsStorage } from './storage.ts';
+import { ApiFirewall } from './waf.ts';
+
+export interface ApiStackProps extends StackProps {
+  stage: StageConfig;
+  keys: RecordsKeys;
+  storage: RecordsStorage;
+  /** The route table's entries (shared/routes.ts). */
+  routes: readonly (readonly [string, RouteDef])[];
+  /** Scheduled jobs (shared/routes.ts `jobs`). */
+  jobs: readonly (readonly [string, JobDef])[];
+  /** Repository root: where handler files and package-lock.json are. */
+  projectRoot: string;
+}
+
+/**
+ * The stateless part: user pool, one function per route and job, the REST API with its
+ * WAF, and the alarms. Can be destroyed and redeployed without touching data.
+ */
+export class ApiStack extends Stack {
+  readonly identity: Identity;
+  readonly api: RecordsApi;
+  readonly routeFunctions: ReadonlyMap<string, RouteFunction>;
+  readonly jobFunctions: ReadonlyMap<string, RouteFunction>;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { stage, keys, storage } = props;
+
+    const targets: AccessTargets = {
+      region: this.region,
+      recordsTableArn: storage.records.tableArn,
+      recordsIndexNames: recordsTable.indexes.map((index) => index.name),
+      auditTableArn: storage.auditLog.tableArn,
+      auditIndexNames: auditTable.indexes.map((index) => index.name),
+      dataKeyArn: keys.dataKey.keyArn,
+      indexKeyArn: keys.indexKey.keyArn,
+      signingKeyArn: keys.signingKey.keyArn,
+    };
+    // What shared/config.ts reads.
+    const environment = {
+      STAGE: stage.stage,
+      RECORDS_TABLE: storage.records.tableName,
+      AUDIT_TABLE: storage.auditLog.tableName,
+      KEY_SOURCE: 'kms',
+      DATA_KEY_ARN: keys.dataKey.keyArn,
+      INDEX_KEY_ARN: keys.indexKey.keyArn,
+      SIGNING_KEY_ARN: keys.signingKey.keyArn,
+      CORS_ORIGINS: stage.portalOrigin.join(','),
+    };
+    const common = {
+      targets,
+      environment,
+      logsKey: keys.logsKey,
+      reservedConcurrency: stage.reservedConcurrency,
+      memorySize: stage.memorySize,
+      projectRoot: props.projectRoot,
+    };
+
+    this.identity = new Identity(this, 'Identity', { stage: stage.stage });
+
+    const routeFunctions = new Map<string, RouteFunction>();
+    for (const [routeId, def] of props.routes) {
+      routeFunctions.set(
+        routeId,
+        new RouteFunction(this, `Route-${routeId}`, {
+          ...common,
+          handler: def.handler,
+          description: `${def.method} ${def.path}: ${def.summary}`,
+          grants: routeAccess(routeId, def),
+        }),
+      );
+    }
+    this.routeFunctions = routeFunctions;
+
+    // The batch endpoint invokes the functions of authenticated routes (not other invokers:
+    // a batch does not nest), each of which authorizes and audits its entry itself.
+    const invokable = new Map(
+      [...routeFunctions].filter(([routeId]) => {
+        const def = props.routes.find(([id]) => id === routeId)?.[1];
+        return def?.auth === 'jwt' && !def.access.invokeRoutes;
+      }),
+    );
+    for (const [routeId, def] of props.routes) {
+      if (def.access.invokeRoutes) required(routeFunctions.get(routeId)).allowInvoking(invokable);
+    }
+
+    const jobFunctions = new Map<string, RouteFunction>();
+    for (const [jobId, def] of props.jobs) {
+      const deadLetters = new Queue(this, `Job-${jobId}-DeadLetters`, {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      Validations.of(deadLetters).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason:
+          "This queue is the dead-letter queue of the job's Lambda function (asynchronous invocations); a dead-letter queue needs no queue of its own.",
+      });
+      const job = new RouteFunction(this, `Job-${jobId}`, {
+        ...common,
+        handler: def.handler,
+        description: `job ${jobId} (${def.schedule}): ${def.summary}`,
+        grants: jobAccess(jobId, def),
+        timeout: Duration.minutes(5),
+        deadLetterQueue: deadLetters,
+      });
+      new Rule(this, `Job-${jobId}-Schedule`, {
+        schedule: Schedule.expression(def.schedule),
+        targets: [new LambdaFunction(job.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+      });
+      jobFunctions.set(jobId, job);
+    }
+    this.jobFunctions = jobFunctions;
+
+    const apiRoutes: ApiRoute[] = props.routes.map(([routeId, def]) => ({
+      id: routeId,
+      def,
+      function: required(routeFunctions.get(routeId)).function,
+    }));
+    this.api = new RecordsApi(this, 'Api', {
+      stage,
+      userPool: this.identity.userPool,
+      routes: apiRoutes,
+      logsKey: keys.logsKey,
+    });
+
+    new ApiFirewall(this, 'Firewall', {
+      stage: this.api.api.deploymentStage,
+      logsKey: keys.logsKey,
+      rateLimit: stage.wafRateLimit,
+    });
+
+    const monitored: MonitoredFunction[] = [
+      ...[...routeFunctions].map(([fnId, fn]) => ({
+        id: `Route-${fnId}`,
+        function: fn.function,
+        logGroup: fn.logGroup,
+        seals: false,
+      })),
+      ...[...jobFunctions].map(([fnId, fn]) => ({
+        id: `Job-${fnId}`,
+        function: fn.function,
+        logGroup: fn.logGroup,
+        seals: props.jobs.some(([jobId, def]) => jobId === fnId && def.access.auditLog === 'seal'),
+      })),
+    ];
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stage: stage.stage,
+      api: this.api.api,
+      functions: monitored,
+      alarmEmail: stage.alarmEmail,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the FHIR API' });
+    new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.identity.client.userPoolClientId });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    if (this.api.domain) {
+      new CfnOutput(this, 'CustomDomainTarget', {
+        value: this.api.domain.domainNameAliasDomainName,
+        description: `CNAME/alias target for ${stage.customDomain}`,
+      });
+    }
+  }
+}
+
+function required<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('route function missing');
+  return value;
+}

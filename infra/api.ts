@@ -1,0 +1,286 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  AuthorizationType,
+  CognitoUserPoolsAuthorizer,
+  type DomainName,
+  EndpointType,
+  type IResource,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  type Method,
+  MethodLoggingLevel,
+  ResponseType,
+  RestApi,
+  SecurityPolicy,
+} from 'aws-cdk-lib/aws-apigateway';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { RouteDef } from '../shared/routes.ts';
+import type { StageConfig } from './stage.ts';
+
+export interface ApiRoute {
+  id: string;
+  def: RouteDef;
+  function: IFunction;
+}
+
+export interface RecordsApiProps {
+  stage: StageConfig;
+  userPool: IUserPool;
+  routes: readonly ApiRoute[];
+  logsKey: IKey;
+}
+
+/** Request headers the portal may send; exposed response headers it may read. */
+export const CORS_ALLOW_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'If-Match',
+  'Idempotency-Key',
+  'Prefer',
+  'X-Break-Glass-Reason',
+];
+export const CORS_EXPOSE_HEADERS = ['ETag', 'Location', 'X-Request-Id', 'Retry-After'];
+
+/** The same security headers the functions send (shared/http/serialize.ts), as API Gateway literals. */
+const SECURITY_HEADERS = {
+  'Content-Type': "'application/fhir+json'",
+  'Strict-Transport-Security': "'max-age=63072000; includeSubDomains; preload'",
+  'Cache-Control': "'no-store'",
+  'X-Content-Type-Options': "'nosniff'",
+  'X-Request-Id': 'context.requestId',
+};
+
+/**
+ * Answers API Gateway gives itself (before or instead of a function): FHIR
+ * OperationOutcomes like the functions' own, never API Gateway's `{"message": ...}`.
+ */
+const GATEWAY_RESPONSES: readonly {
+  type: ResponseType;
+  status?: string;
+  code: string;
+  diagnostics: string | undefined;
+  headers?: Record<string, string>;
+}[] = [
+  { type: ResponseType.DEFAULT_4XX, code: 'invalid', diagnostics: undefined },
+  { type: ResponseType.DEFAULT_5XX, code: 'exception', diagnostics: 'internal error' },
+  { type: ResponseType.UNAUTHORIZED, status: '401', code: 'login', diagnostics: 'authentication required' },
+  { type: ResponseType.ACCESS_DENIED, status: '403', code: 'forbidden', diagnostics: 'access denied' },
+  // What API Gateway says for a path or method it does not serve: the local gateway's 404.
+  {
+    type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    status: '404',
+    code: 'not-found',
+    diagnostics: 'no such route',
+  },
+  {
+    type: ResponseType.THROTTLED,
+    status: '429',
+    code: 'throttled',
+    diagnostics: 'too many requests',
+    headers: { 'Retry-After': "'1'" },
+  },
+  { type: ResponseType.REQUEST_TOO_LARGE, status: '413', code: 'too-long', diagnostics: 'request too large' },
+  { type: ResponseType.WAF_FILTERED, status: '403', code: 'forbidden', diagnostics: 'request blocked' },
+];
+
+/**
+ * The REST API: one resource and method per route of the route table, the Cognito
+ * authorizer on every `jwt` route, CORS preflight for the portal origin only, access
+ * logs in JSON, execution logs at ERROR without data trace (a data trace would log PHI).
+ */
+export class RecordsApi extends Construct {
+  readonly api: RestApi;
+  readonly methods: ReadonlyMap<string, Method>;
+  readonly domain: DomainName | undefined;
+  /** Undefined only if no route needs a token. */
+  readonly authorizer: CognitoUserPoolsAuthorizer | undefined;
+
+  constructor(scope: Construct, id: string, props: RecordsApiProps) {
+    super(scope, id);
+    const { stage } = props;
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      encryptionKey: props.logsKey,
+      retention: RetentionDays.SIX_YEARS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.api = new RestApi(this, 'Api', {
+      description: `FHIR R4 records API (${stage.stage})`,
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: stage.stage,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: AccessLogField.contextRequestId(),
+            extendedRequestId: AccessLogField.contextExtendedRequestId(),
+            requestTime: AccessLogField.contextRequestTime(),
+            ip: AccessLogField.contextIdentitySourceIp(),
+            httpMethod: AccessLogField.contextHttpMethod(),
+            // The route template (`/Patient/{id}`), not the path: no search values.
+            resourcePath: AccessLogField.contextResourcePath(),
+            status: AccessLogField.contextStatus(),
+            protocol: AccessLogField.contextProtocol(),
+            responseLength: AccessLogField.contextResponseLength(),
+            responseLatency: AccessLogField.contextResponseLatency(),
+            integrationLatency: AccessLogField.contextIntegrationLatency(),
+            sub: AccessLogField.contextAuthorizerClaims('sub'),
+            errorType: AccessLogField.contextErrorResponseType(),
+            wafStatus: AccessLogField.contextWafResponseCode(),
+            xrayTraceId: AccessLogField.contextXrayTraceId(),
+          }),
+        ),
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        throttlingRateLimit: stage.apiRateLimit,
+        throttlingBurstLimit: stage.apiBurstLimit,
+      },
+    });
+
+    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole) {
+      Validations.of(cloudWatchRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          "API Gateway's account-level logging role, assumable only by apigateway.amazonaws.com, with the AWS-maintained policy AWS documents for it: execution and access logging need it.",
+      });
+    }
+    Validations.of(this.api.deploymentStage).acknowledge(
+      {
+        id: 'HIPAA.Security-APIGWCacheEnabledAndEncrypted',
+        reason:
+          'No stage cache on purpose: responses are per-user PHI answered with Cache-Control no-store, and a cache would serve them after access is revoked.',
+      },
+      {
+        id: 'HIPAA.Security-APIGWSSLEnabled',
+        reason:
+          'The rule asks for a client certificate toward an HTTP backend; every integration is a Lambda proxy invoked inside AWS with IAM, so there is no backend TLS endpoint to authenticate.',
+      },
+    );
+
+    // Created with the first `jwt` route: an authorizer attached to no method fails synth.
+    let authorizer: CognitoUserPoolsAuthorizer | undefined;
+    const cognito = (): CognitoUserPoolsAuthorizer => {
+      authorizer ??= new CognitoUserPoolsAuthorizer(this, 'Authorizer', {
+        cognitoUserPools: [props.userPool],
+        identitySource: 'method.request.header.Authorization',
+      });
+      return authorizer;
+    };
+    const validator = this.api.addRequestValidator('Validator', {
+      validateRequestParameters: true,
+      validateRequestBody: true,
+    });
+
+    const methods = new Map<string, Method>();
+    const methodsByResource = new Map<IResource, string[]>();
+    for (const route of props.routes) {
+      const resource = resourceFor(this.api, route.def.path);
+      const pathParameters = [...route.def.path.matchAll(/\{([^}+]+)\+?\}/g)].map((match) => match[1] ?? '');
+      const jwt = route.def.auth === 'jwt';
+      const method = resource.addMethod(
+        route.def.method,
+        new LambdaIntegration(route.function, { proxy: true, allowTestInvoke: false }),
+        {
+          operationName: route.id,
+          authorizationType: jwt ? AuthorizationType.COGNITO : AuthorizationType.NONE,
+          ...(jwt ? { authorizer: cognito() } : {}),
+          requestValidator: validator,
+          requestParameters: Object.fromEntries(
+            pathParameters.map((name) => [`method.request.path.${name}`, true]),
+          ),
+        },
+      );
+      if (!jwt) {
+        Validations.of(method).acknowledge(
+          {
+            id: 'AwsSolutions-APIG4',
+            reason: `${route.def.method} ${route.def.path} is public by design (auth 'none' in the route table: ${route.def.summary}); its function has no data access and no grants.`,
+          },
+          {
+            id: 'AwsSolutions-COG4',
+            reason: `${route.def.method} ${route.def.path} is public by design (auth 'none' in the route table: ${route.def.summary}); FHIR clients read it before they authenticate, and it reaches no data.`,
+          },
+        );
+      }
+      methods.set(route.id, method);
+      methodsByResource.set(resource, [...(methodsByResource.get(resource) ?? []), route.def.method]);
+    }
+    this.methods = methods;
+    this.authorizer = authorizer;
+
+    for (const [resource, verbs] of methodsByResource) {
+      const preflight = resource.addCorsPreflight({
+        allowOrigins: stage.portalOrigin,
+        allowMethods: verbs,
+        allowHeaders: CORS_ALLOW_HEADERS,
+        exposeHeaders: CORS_EXPOSE_HEADERS,
+        allowCredentials: true,
+        maxAge: Duration.minutes(10),
+      });
+      Validations.of(preflight).acknowledge(
+        {
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'CORS preflight: browsers send OPTIONS without credentials by specification; a mock integration answers with CORS headers for the portal origin only, and reaches no function or data.',
+        },
+        {
+          id: 'AwsSolutions-COG4',
+          reason:
+            'CORS preflight cannot carry a token (Fetch standard); it answers headers only from a mock integration.',
+        },
+      );
+    }
+
+    // A browser can read an error only with CORS headers; with one portal origin they are static.
+    const [onlyOrigin, ...otherOrigins] = stage.portalOrigin;
+    const corsHeaders: Record<string, string> =
+      onlyOrigin && otherOrigins.length === 0
+        ? {
+            'Access-Control-Allow-Origin': `'${onlyOrigin}'`,
+            'Access-Control-Allow-Credentials': "'true'",
+            'Access-Control-Expose-Headers': `'${CORS_EXPOSE_HEADERS.join(', ')}'`,
+            Vary: "'Origin'",
+          }
+        : {};
+    for (const response of GATEWAY_RESPONSES) {
+      const diagnostics = response.diagnostics
+        ? JSON.stringify(response.diagnostics)
+        : '$context.error.messageString';
+      const outcome = `{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"${response.code}","diagnostics":${diagnostics}}]}`;
+      this.api.addGatewayResponse(`Response-${response.type.responseType}`, {
+        type: response.type,
+        ...(response.status ? { statusCode: response.status } : {}),
+        responseHeaders: { ...SECURITY_HEADERS, ...corsHeaders, ...response.headers },
+        templates: { 'application/json': outcome, 'application/fhir+json': outcome },
+      });
+    }
+
+    this.domain =
+      stage.customDomain && stage.certificateArn
+        ? this.api.addDomainName('Domain', {
+            domainName: stage.customDomain,
+            certificate: Certificate.fromCertificateArn(this, 'Certificate', stage.certificateArn),
+            endpointType: EndpointType.REGIONAL,
+            securityPolicy: SecurityPolicy.TLS_1_2,
+          })
+        : undefined;
+  }
+}
+
+function resourceFor(api: RestApi, path: string): IResource {
+  const relative = path.replace(/^\/+/, '').replace(/\/+$/, '');
+  return relative === '' ? api.root : api.root.resourceForPath(relative);
+}

@@ -1,0 +1,191 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { type AccessTargets, accessStatements, type FunctionAccess } from './access.ts';
+
+/** esbuild cannot bundle CommonJS `require` calls into ESM without a `require` in scope. */
+const CJS_REQUIRE_BANNER =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+export interface RouteFunctionProps {
+  /** Handler module relative to `projectRoot`; it exports `handler`. */
+  handler: string;
+  description: string;
+  grants: FunctionAccess;
+  targets: AccessTargets;
+  logsKey: IKey;
+  environment: Record<string, string>;
+  reservedConcurrency: number;
+  memorySize: number;
+  /** Defaults to 10 s: an API Gateway integration gives up at 29 s anyway. */
+  timeout?: Duration;
+  /** Where `handler` and `package-lock.json` are. */
+  projectRoot: string;
+  /** Only for asynchronously invoked functions (scheduled jobs). */
+  deadLetterQueue?: IQueue;
+}
+
+/**
+ * One Lambda function of the route table (or a job), with what every function of this
+ * backend has: Node 24 on ARM, an ESM bundle with source maps, active tracing, its own
+ * KMS-encrypted log group kept six years, reserved concurrency, and a role whose only
+ * policy is built from the declared access.
+ */
+export class RouteFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
+  readonly role: Role;
+  readonly policy: ManagedPolicy;
+  /** The environment given at construction (synth-time values and tokens). */
+  readonly environment: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: RouteFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      encryptionKey: props.logsKey,
+      retention: RetentionDays.SIX_YEARS,
+      // Access and error records are HIPAA documentation: they outlive the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: cloudFormationText(`${props.handler}: ${props.description}`, 1000),
+    });
+    // A customer-managed policy rather than the role's inline default policy, and no
+    // AWSLambdaBasicExecutionRole: logs are granted on this function's log group only.
+    this.policy = new ManagedPolicy(this, 'Policy', {
+      roles: [this.role],
+      statements: [
+        new PolicyStatement({
+          sid: 'OwnLogGroup',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [this.logGroup.logGroupArn],
+        }),
+        new PolicyStatement({
+          sid: 'XRayTraces',
+          actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          resources: ['*'],
+        }),
+        ...(props.deadLetterQueue
+          ? [
+              new PolicyStatement({
+                sid: 'DeadLetters',
+                actions: ['sqs:SendMessage'],
+                resources: [props.deadLetterQueue.queueArn],
+              }),
+            ]
+          : []),
+        ...accessStatements(props.targets, props.grants),
+      ],
+    });
+    Validations.of(this.policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource *: X-Ray has no resource-level permissions for them. Every data and key grant names its table, index or key.',
+    });
+
+    this.environment = { ...props.environment, NODE_OPTIONS: '--enable-source-maps' };
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: join(props.projectRoot, props.handler),
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+      description: cloudFormationText(props.description, 256),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      // Immutable: the construct must not add statements (X-Ray, DLQ) to an inline
+      // policy; the managed policy above already holds them.
+      role: this.role.withoutPolicyUpdates(),
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+      environment: { ...this.environment },
+      awsSdkConnectionReuse: false,
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        banner: CJS_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // The Node.js 24 runtime ships the AWS SDK v3.
+        externalModules: ['@aws-sdk/*'],
+        forceDockerBundling: false,
+      },
+    });
+    this.function.node.addDependency(this.policy);
+
+    Validations.of(this.function).acknowledge({
+      id: 'HIPAA.Security-LambdaInsideVPC',
+      reason:
+        'The function reaches only DynamoDB, KMS, X-Ray and CloudWatch Logs, all over TLS with IAM-signed requests; there is no VPC resource to reach, and a VPC would add NAT or endpoints without narrowing who can call these APIs.',
+    });
+    if (!props.deadLetterQueue) {
+      Validations.of(this.function).acknowledge({
+        id: 'HIPAA.Security-LambdaDLQ',
+        reason:
+          'Invoked synchronously by API Gateway only: a failure is returned to the caller as an OperationOutcome and recorded in the access log; there is no asynchronous event to dead-letter.',
+      });
+    }
+  }
+
+  /**
+   * For routes that declare `invokeRoutes` (the batch endpoint): InvokeFunction on exactly
+   * the given route functions, and their names in `ROUTE_FUNCTIONS` (shared/config.ts).
+   */
+  allowInvoking(targets: ReadonlyMap<string, RouteFunction>): void {
+    const entries = [...targets].filter(([, target]) => target !== this);
+    // Names are tokens at synth time: check the worst case against Lambda's 4 KB limit here
+    // rather than at deployment.
+    const worstCase =
+      Object.entries(this.environment).reduce((sum, [key, value]) => sum + key.length + value.length, 0) +
+      'ROUTE_FUNCTIONS'.length +
+      entries.reduce((sum, [id]) => sum + id.length + GENERATED_NAME_MAX + 6, 2);
+    if (worstCase > ENVIRONMENT_LIMIT_BYTES) {
+      throw new Error(
+        `${this.node.path}: ROUTE_FUNCTIONS for ${entries.length} routes may exceed Lambda's 4 KB environment`,
+      );
+    }
+    this.function.addEnvironment(
+      'ROUTE_FUNCTIONS',
+      Stack.of(this).toJsonString(
+        Object.fromEntries(entries.map(([id, target]) => [id, target.function.functionName])),
+      ),
+    );
+    this.policy.addStatements(
+      new PolicyStatement({
+        sid: 'InvokeRoutes',
+        actions: ['lambda:InvokeFunction'],
+        resources: entries.map(([, target]) => target.function.functionArn),
+      }),
+    );
+  }
+}
+
+/** Lambda's limit on the total size of a function's environment variables. */
+const ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
+/** The longest name CloudFormation generates for a function. */
+const GENERATED_NAME_MAX = 64;
+
+/** IAM and Lambda descriptions accept Latin-1 only: route summaries may hold typographic quotes. */
+function cloudFormationText(text: string, maxLength: number): string {
+  return text
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/[\u201C\u201D]/g, '"')
+    .replace(/[\u2013\u2014]/g, '-')
+    .replace(/[^\t\n\r\u0020-\u007E\u00A1-\u00FF]/g, '?')
+    .slice(0, maxLength);
+}

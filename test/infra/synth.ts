@@ -1,0 +1,138 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, type Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
+import * as z from 'zod/mini';
+import type { ApiStack } from '../../infra/api-stack.ts';
+import type { DataStack } from '../../infra/data-stack.ts';
+import { defineRecordsApp, type RecordsAppOptions } from '../../infra/records-app.ts';
+import { parseStageConfig } from '../../infra/stage.ts';
+
+/** The stage the infra tests deploy: every optional feature on, so that cdk-nag sees it. */
+export const TEST_CONTEXT = {
+  stage: 'test',
+  region: 'eu-west-1',
+  account: '123456789012',
+  portalOrigin: 'https://portal.example.com',
+  customDomain: 'api.example.com',
+  certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+  alarmEmail: 'ops@example.com',
+};
+
+const CfnResource = z.object({
+  Type: z.string(),
+  Properties: z.optional(z.record(z.string(), z.unknown())),
+  DeletionPolicy: z.optional(z.string()),
+  UpdateReplacePolicy: z.optional(z.string()),
+  DependsOn: z.optional(z.unknown()),
+  Metadata: z.optional(z.record(z.string(), z.unknown())),
+});
+export type CfnResourceJson = z.infer<typeof CfnResource>;
+const TemplateJson = z.object({
+  Resources: z.record(z.string(), CfnResource),
+  Outputs: z.optional(z.record(z.string(), z.unknown())),
+});
+export type TemplateJson = z.infer<typeof TemplateJson>;
+
+const Violation = z.object({
+  ruleName: z.string(),
+  severity: z.optional(z.string()),
+  description: z.optional(z.string()),
+  violatingConstructs: z.array(z.object({ constructPath: z.optional(z.string()) })),
+});
+const ValidationReport = z.object({
+  pluginReports: z.array(
+    z.object({
+      pluginName: z.string(),
+      conclusion: z.string(),
+      metadata: z.optional(z.unknown()),
+      violations: z.array(Violation),
+    }),
+  ),
+});
+export type ValidationReport = z.infer<typeof ValidationReport>;
+
+export interface SynthesizedApp {
+  app: App;
+  data: DataStack;
+  api: ApiStack;
+  dataTemplate: TemplateJson;
+  apiTemplate: TemplateJson;
+  /** CDK's policy validation report (cdk-nag's findings land here in v3). */
+  report: ValidationReport;
+  assemblyDir: string;
+  cleanup(): void;
+}
+
+export interface SynthOptions extends RecordsAppOptions {
+  /** Bundle the functions with esbuild (slow); off by default: templates do not need code. */
+  bundle?: boolean;
+  context?: Record<string, unknown>;
+  /**
+   * CDK's built-in CloudFormation schema validation (what `cdk synth` runs too). It costs
+   * seconds of WASM start-up, so only the cdk-nag test file turns it on.
+   */
+  cloudFormationValidation?: boolean;
+}
+
+/**
+ * One synthesis of the whole app with the cdk-nag packs registered exactly as in
+ * infra/app.ts. `failSynthOnValidationErrors: false` makes CDK write the report instead of
+ * throwing, so that a test can name every finding rather than fail on the first.
+ */
+export function synthRecordsApp(options: SynthOptions = {}): SynthesizedApp {
+  const outdir = mkdtempSync(join(tmpdir(), 'fhir-records-cdk-'));
+  const app = new App({
+    outdir,
+    builtinCloudFormationValidation: options.cloudFormationValidation ?? false,
+    context: {
+      ...TEST_CONTEXT,
+      '@aws-cdk/core:failSynthOnValidationErrors': false,
+      '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...options.context,
+    },
+  });
+  const stage = parseStageConfig((key) => app.node.tryGetContext(key));
+  const { data, api } = defineRecordsApp(app, stage, {
+    ...(options.routes ? { routes: options.routes } : {}),
+    ...(options.jobs ? { jobs: options.jobs } : {}),
+  });
+  Validations.of(app).addPlugins(new HIPAASecurityChecks(app), new AwsSolutionsChecks(app));
+  const assembly = app.synth();
+  const template = (stack: Stack) =>
+    TemplateJson.parse(
+      JSON.parse(readFileSync(assembly.getStackArtifact(stack.artifactId).templateFullPath, 'utf8')),
+    );
+  return {
+    app,
+    data,
+    api,
+    dataTemplate: template(data),
+    apiTemplate: template(api),
+    report: ValidationReport.parse(
+      JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')),
+    ),
+    assemblyDir: assembly.directory,
+    cleanup: () => rmSync(outdir, { recursive: true, force: true }),
+  };
+}
+
+export const resourcesOfType = (template: TemplateJson, type: string): [string, CfnResourceJson][] =>
+  Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+
+/** Every finding of the validation plugins (cdk-nag packs, CloudFormation schema), one line each. */
+export function unacknowledgedFindings(report: ValidationReport): string[] {
+  return report.pluginReports.flatMap((plugin) => [
+    ...(plugin.conclusion !== 'success' && plugin.violations.length === 0
+      ? [`${plugin.pluginName} failed: ${JSON.stringify(plugin.metadata)}`]
+      : []),
+    ...plugin.violations.flatMap((violation) =>
+      violation.violatingConstructs.map(
+        (construct) =>
+          `${violation.severity ?? 'error'} ${violation.ruleName} at ${construct.constructPath ?? '?'}: ${violation.description ?? ''}`,
+      ),
+    ),
+  ]);
+}
