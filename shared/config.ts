@@ -34,6 +34,26 @@ const EnvSchema = z.object({
     z.coerce.number().check(z.int(), z.positive(), z.lte(6 * 1024 * 1024)),
     1024 * 1024,
   ),
+  /**
+   * The batch endpoint's dispatch table in AWS: a JSON object from route id to the name or ARN
+   * of that route's function (`{"readPatient":"...","createPatient":"..."}`). Unset locally,
+   * where batch entries run in-process through the route table.
+   */
+  ROUTE_FUNCTIONS: z.optional(
+    z.pipe(
+      z.string(),
+      z.pipe(
+        z.transform((text: string): unknown => {
+          try {
+            return JSON.parse(text);
+          } catch {
+            return undefined;
+          }
+        }),
+        z.record(z.string(), z.string().check(z.minLength(1))),
+      ),
+    ),
+  ),
   /** Days an AuditEvent is kept; HIPAA documentation retention is six years. */
   AUDIT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(2192)), 2192),
 });

@@ -1,22 +1,18 @@
-import { Appointment } from '../../shared/fhir/appointment.ts';
 import { resourceResponse } from '../../shared/http/resource-response.ts';
 import { route } from '../../shared/http/route.ts';
 import { routes } from '../../shared/routes.ts';
 import { appointments } from '../../shared/store/appointments.ts';
 import { idempotencyOf } from '../../shared/store/idempotency.ts';
+import { contracts } from './contracts.ts';
 
 /**
  * POST /Appointment · patient (for themself), clinician (patients they may access), admin ·
  * audit C · 201|400|401|403|409 (time taken)|415|422 (invalid visit, unknown participant, outside working hours)
  */
-export const handler = route(
-  routes.createAppointment,
-  { body: Appointment, resourceType: 'Appointment' },
-  async (request) => {
-    const { stored } = await appointments(request).book(
-      request.body,
-      idempotencyOf(request.principal, request.headers, request.body),
-    );
-    return resourceResponse(stored, 201, request);
-  },
-);
+export const handler = route(routes.createAppointment, contracts.createAppointment, async (request) => {
+  const { stored } = await appointments(request).book(
+    request.body,
+    idempotencyOf(request.principal, request.headers, request.body),
+  );
+  return resourceResponse(stored, 201, request);
+});

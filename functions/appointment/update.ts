@@ -1,24 +1,19 @@
-import { Appointment } from '../../shared/fhir/appointment.ts';
-import { IdParams } from '../../shared/http/params.ts';
 import { resourceResponse } from '../../shared/http/resource-response.ts';
 import { parseIfMatch } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
 import { routes } from '../../shared/routes.ts';
 import { appointments } from '../../shared/store/appointments.ts';
+import { contracts } from './contracts.ts';
 
 /**
  * PUT /Appointment/{id} · as read; a patient may only cancel · audit U ·
  * 200|400|401|403|404|409 (illegal transition)|412|422 (time or participants changed)|428
  */
-export const handler = route(
-  routes.updateAppointment,
-  { params: IdParams, body: Appointment, resourceType: 'Appointment' },
-  async (request) => {
-    const stored = await appointments(request).update(
-      request.params.id,
-      parseIfMatch(request.headers['if-match']),
-      request.body,
-    );
-    return resourceResponse(stored, 200, request);
-  },
-);
+export const handler = route(routes.updateAppointment, contracts.updateAppointment, async (request) => {
+  const stored = await appointments(request).update(
+    request.params.id,
+    parseIfMatch(request.headers['if-match']),
+    request.body,
+  );
+  return resourceResponse(stored, 200, request);
+});

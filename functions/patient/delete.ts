@@ -1,11 +1,11 @@
-import { IdParams } from '../../shared/http/params.ts';
 import { noContent, parseIfMatch } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
 import { routes } from '../../shared/routes.ts';
 import { patients } from '../../shared/store/patients.ts';
+import { contracts } from './contracts.ts';
 
 /** DELETE /Patient/{id} · clinician (care relationship or break-glass), admin · audit D · 204|401|403|404|412 */
-export const handler = route(routes.deletePatient, { params: IdParams }, async (request) => {
+export const handler = route(routes.deletePatient, contracts.deletePatient, async (request) => {
   await patients(request).remove(request.params.id, parseIfMatch(request.headers['if-match']));
   return noContent();
 });

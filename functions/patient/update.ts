@@ -1,21 +1,16 @@
-import { Patient } from '../../shared/fhir/patient.ts';
-import { IdParams } from '../../shared/http/params.ts';
 import { resourceResponse } from '../../shared/http/resource-response.ts';
 import { parseIfMatch } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
 import { routes } from '../../shared/routes.ts';
 import { patients } from '../../shared/store/patients.ts';
+import { contracts } from './contracts.ts';
 
 /** PUT /Patient/{id} · clinician (care relationship or break-glass), admin · audit U · 200|400|401|403|404|410|412|422|428 */
-export const handler = route(
-  routes.updatePatient,
-  { params: IdParams, body: Patient, resourceType: 'Patient' },
-  async (request) => {
-    const stored = await patients(request).update(
-      request.params.id,
-      parseIfMatch(request.headers['if-match']),
-      request.body,
-    );
-    return resourceResponse(stored, 200, request);
-  },
-);
+export const handler = route(routes.updatePatient, contracts.updatePatient, async (request) => {
+  const stored = await patients(request).update(
+    request.params.id,
+    parseIfMatch(request.headers['if-match']),
+    request.body,
+  );
+  return resourceResponse(stored, 200, request);
+});

@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod/mini';
 import { bundle, searchUrl } from '../../shared/fhir/bundle.ts';
-import { instant } from '../../shared/fhir/primitives.ts';
-import { IdParams } from '../../shared/http/params.ts';
 import { ok } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
 import { routes } from '../../shared/routes.ts';
 import { appointments, availabilityPeriod } from '../../shared/store/appointments.ts';
-
-const AvailabilityQuery = z.strictObject({ start: instant, end: instant });
+import { contracts } from './contracts.ts';
 
 /**
  * GET /Practitioner/{id}/$availability?start=&end= · patient, clinician, admin of the organization ·
@@ -16,7 +12,7 @@ const AvailabilityQuery = z.strictObject({ start: instant, end: instant });
  */
 export const handler = route(
   routes.practitionerAvailability,
-  { params: IdParams, query: AvailabilityQuery },
+  contracts.practitionerAvailability,
   async (request) => {
     const { id } = request.params;
     const { from, to } = availabilityPeriod(request.query.start, request.query.end);

@@ -1,15 +1,12 @@
-import * as z from 'zod/mini';
 import { bundle, searchUrl } from '../../shared/fhir/bundle.ts';
-import { count, cursor, searchValue } from '../../shared/http/params.ts';
 import { ok } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
 import { routes } from '../../shared/routes.ts';
 import { practitioners } from '../../shared/store/practitioners.ts';
-
-const PractitionerQuery = z.strictObject({ name: searchValue(), _count: count, _cursor: cursor });
+import { contracts } from './contracts.ts';
 
 /** GET /Practitioner?name=&_count= · any role of the organization · audit E · 200|400|401 */
-export const handler = route(routes.searchPractitioners, { query: PractitionerQuery }, async (request) => {
+export const handler = route(routes.searchPractitioners, contracts.searchPractitioners, async (request) => {
   const { _cursor, ...criteria } = request.query;
   const binding = { route: 'searchPractitioners', sub: request.principal.sub, criteria };
   const page = await practitioners(request).search(request.query, binding);

@@ -44,7 +44,7 @@ export function principalFromClaims(claims: unknown): Principal {
   const roles = parsed.data['cognito:groups'].filter(isRole);
   const [role, ...others] = roles;
   if (role === undefined || others.length > 0) {
-    throw new ForbiddenError('the user must belong to exactly one of the groups: ' + ROLES.join(', '));
+    throw new ForbiddenError(`the user must belong to exactly one of the groups: ${ROLES.join(', ')}`);
   }
   const principal: Principal = { sub: parsed.data.sub, role, org: parsed.data['custom:org'] };
   const patientId = parsed.data['custom:patientId'];

@@ -50,6 +50,14 @@ export function capabilityStatement(
           : {}),
       };
     });
+  // System-level interactions served by the table: `batch` (POST /). `transaction` is not.
+  const system = routes
+    .filter((def) => def.interaction === 'batch')
+    .map(() => ({
+      code: 'batch',
+      documentation:
+        'POST / with a batch Bundle of up to 100 entries; each entry is authorized and audited as a single request',
+    }));
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -62,6 +70,8 @@ export function capabilityStatement(
     rest: [
       {
         mode: 'server',
+        documentation:
+          'JSON only (_format=json or application/fhir+json; XML answers 406). Searches serve _count, signed paging cursors and _summary=count. transaction Bundles are not supported (422).',
         security: {
           cors: true,
           service: [
@@ -74,6 +84,7 @@ export function capabilityStatement(
           ],
         },
         resource,
+        ...(system.length > 0 ? { interaction: system } : {}),
       },
     ],
   };

@@ -23,7 +23,8 @@ export type IssueCode =
   | 'throttled'
   | 'transient'
   | 'exception'
-  | 'timeout';
+  | 'timeout'
+  | 'too-costly';
 
 export interface IssueDetail {
   /** FHIRPath-like location, such as `Patient.birthDate`. */

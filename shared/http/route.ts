@@ -6,7 +6,7 @@ import { AuditTrail, type RequestFacts } from '../audit/trail.ts';
 import { type Principal, principalFromClaims } from '../auth/principal.ts';
 import { describeIssues } from '../fhir/issues.ts';
 import type { RouteDef } from '../routes.ts';
-import { BadRequestError, ForbiddenError, ServiceUnavailableError } from './errors.ts';
+import { BadRequestError, ForbiddenError, HttpError, ServiceUnavailableError } from './errors.ts';
 import { log } from './logger.ts';
 import { requestBody, toHttpError } from './request.ts';
 import type { FhirResponse } from './response.ts';
@@ -47,6 +47,11 @@ export interface Request<P, Q, B> {
   requestId: string;
   /** FHIR `_format` (taken out of `query`), for routes that answer in several formats. */
   format: string | undefined;
+  /**
+   * The API Gateway event as received. Only the batch endpoint reads it, to send each entry
+   * to its route with the caller's verified claims; other handlers never need it.
+   */
+  event: Readonly<Event>;
 }
 
 interface State {
@@ -216,6 +221,89 @@ function queryOf(event: Event): Record<string, string | string[]> {
   return Object.fromEntries(entries);
 }
 
+const formatOf = (event: Event): string | undefined =>
+  event.multiValueQueryStringParameters?._format?.[0] ?? event.queryStringParameters?._format ?? undefined;
+
+/** `_format` values that ask for XML (a `+` in a query string arrives as a space). */
+const XML_FORMATS = new Set(['xml', 'text/xml', 'application/xml', 'application/fhir+xml']);
+
+/** FHIR `_format`: JSON is served; a request for XML is refused rather than answered in JSON. */
+const negotiate = (): Middleware => ({
+  before: (request) => {
+    const format = formatOf(request.event)?.split(';')[0]?.trim().toLowerCase().replaceAll(' ', '+');
+    if (format !== undefined && XML_FORMATS.has(format)) {
+      throw new HttpError(
+        406,
+        'not-supported',
+        'XML is not served; use _format=json or application/fhir+json',
+        {
+          details: [{ location: 'query._format', message: 'must be json or application/fhir+json' }],
+        },
+      );
+    }
+  },
+});
+
+/** Takes `_summary` out of a search's query: `count` is served, `false` means no summary. */
+function takeSummary(query: Record<string, string | string[]>): 'count' | undefined {
+  const summary = query._summary;
+  delete query._summary;
+  if (summary === undefined || summary === 'false') return undefined;
+  if (summary === 'count') return 'count';
+  throw new BadRequestError('only _summary=count is served', {
+    code: 'not-supported',
+    details: [{ location: 'query._summary', message: 'must be count' }],
+  });
+}
+
+/** Pages a count reads at most: 20 pages of 100 matches. */
+const MAX_COUNT_PAGES = 20;
+const COUNT_PAGE_SIZE = 100;
+
+/**
+ * `_summary=count`: the search has no cheap count (its matches are filtered by the access
+ * policy page by page), so it is counted by reading its pages, up to a cap; past the cap the
+ * answer is a 422 asking for a narrower search rather than a wrong total.
+ */
+async function countMatches(
+  search: (query: Record<string, string | string[]>) => Promise<FhirResponse>,
+  query: Record<string, string | string[]>,
+  self: string,
+): Promise<FhirResponse> {
+  const { _cursor: _start, _count: _size, ...criteria } = query;
+  let total = 0;
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_COUNT_PAGES; page++) {
+    const response = await search({
+      ...criteria,
+      _count: String(COUNT_PAGE_SIZE),
+      ...(cursor ? { _cursor: cursor } : {}),
+    });
+    const body = response.body;
+    const entries = isRecord(body) && Array.isArray(body.entry) ? body.entry : [];
+    total += entries.filter(
+      (entry) => !isRecord(entry) || !isRecord(entry.search) || entry.search.mode === 'match',
+    ).length;
+    const links = isRecord(body) && Array.isArray(body.link) ? body.link : [];
+    const next = links.find((link) => isRecord(link) && link.relation === 'next');
+    const url = isRecord(next) && typeof next.url === 'string' ? next.url : undefined;
+    cursor = url ? (new URL(url).searchParams.get('_cursor') ?? undefined) : undefined;
+    if (!cursor)
+      return {
+        status: 200,
+        body: { resourceType: 'Bundle', type: 'searchset', total, link: [{ relation: 'self', url: self }] },
+      };
+  }
+  throw new HttpError(
+    422,
+    'too-costly',
+    `more than ${MAX_COUNT_PAGES * COUNT_PAGE_SIZE} matches are not counted; narrow the search`,
+  );
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /**
  * One route's Lambda handler: the shared middy stack around a few lines of domain code.
  * Handlers never see raw events, never catch, never map statuses.
@@ -234,6 +322,7 @@ export function route<
     .use(respond())
     .use(audit(def))
     .use(authenticate(def))
+    .use(negotiate())
     .handler(async (event: Event, _context: Context) => {
       const state = stateOf(event);
       const trail = state.audit;
@@ -245,22 +334,36 @@ export function route<
             requestBody(event, state.headers, contract.bodyType),
           )
         : (undefined as Out<B>);
+      const rawQuery = queryOf(event);
+      const summary = def.interaction === 'search-type' ? takeSummary(rawQuery) : undefined;
       const request: Request<Out<P>, Out<Q>, Out<B>> = {
         params: contract.params
           ? parseWith(contract.params, event.pathParameters ?? {}, 'path')
           : (undefined as Out<P>),
-        query: contract.query ? parseWith(contract.query, queryOf(event), 'query') : (undefined as Out<Q>),
+        query: contract.query ? parseWith(contract.query, rawQuery, 'query') : (undefined as Out<Q>),
         body,
         headers: state.headers,
         principal: trail.principal,
         audit: trail,
         baseUrl: baseUrlOf(event, state.headers),
         requestId: state.requestId,
-        format:
-          event.multiValueQueryStringParameters?._format?.[0] ??
-          event.queryStringParameters?._format ??
-          undefined,
+        event,
+        format: formatOf(event),
       };
+      const { query } = contract;
+      if (summary === 'count' && query) {
+        const self = `${request.baseUrl}${event.path}?${new URLSearchParams(
+          Object.entries({ ...rawQuery, _summary: 'count' }).flatMap(([name, value]) =>
+            (Array.isArray(value) ? value : [value]).map((one): [string, string] => [name, one]),
+          ),
+        ).toString()}`;
+        const counted: unknown = await countMatches(
+          (pageQuery) => handle({ ...request, query: parseWith(query, pageQuery, 'query') }),
+          rawQuery,
+          self,
+        );
+        return counted as Result;
+      }
       // The handler returns a FhirResponse; `respond` turns it into the proxy result.
       const response: unknown = await handle(request);
       return response as Result;
@@ -282,6 +385,7 @@ export function publicRoute(def: RouteDef, handle: (request: { baseUrl: string }
   return middy<Event, Result>()
     .use(observe(def))
     .use(respond())
+    .use(negotiate())
     .handler(async (event: Event) => {
       const state = stateOf(event);
       const response: unknown = await handle({ baseUrl: baseUrlOf(event, state.headers) });

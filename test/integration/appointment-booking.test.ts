@@ -356,7 +356,7 @@ describe('bad bookings are refused with nothing half-booked', () => {
       expect(response.status, response.text).toBe(status);
       expect(issueExpressions(response)).toContain(location);
       expect((await orgRecordItems(org)).length).toBe(before);
-      },
+    },
   );
 
   it('a participant of another organization is unknown here', async () => {

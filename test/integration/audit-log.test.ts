@@ -321,7 +321,8 @@ describe('bad input', () => {
       `/AuditEvent?patient=a,b`,
       `/AuditEvent?site=${org}&${dateRange()}`,
       `/AuditEvent?${dateRange()}&_count=1001`,
-      `/AuditEvent?${dateRange()}&_format=xml`,
+      // XML is refused for every route with 406 (dx-conformance.test.ts); other unknown formats here.
+      `/AuditEvent?${dateRange()}&_format=turtle`,
       `/AuditEvent?agent=${subs.admin}&_count=1&_cursor=${cursor.slice(0, -2)}xx`,
       `/AuditEvent?agent=${subs.doctor}&_count=1&_cursor=${cursor}`,
     ];

@@ -91,6 +91,20 @@ const CALLERS: readonly Caller[] = ['patient', 'clinician', 'compliance', 'admin
 const matrix: Record<RouteId, Row | 'public'> = {
   metadata: 'public',
   health: 'public',
+  openApi: 'public',
+  // Open to every role: each entry is then authorized by its own route (dx-batch.test.ts).
+  batch: {
+    probe: (t) => ({
+      method: 'POST',
+      path: '/',
+      body: {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [{ request: { method: 'GET', url: `Patient/${t.patient}` } }],
+      },
+    }),
+    expected: { patient: all(200), clinician: all(200), compliance: all(200), admin: all(200) },
+  },
   createPatient: {
     probe: () => ({ method: 'POST', path: '/Patient', body: { resourceType: 'Patient', gender: 'unknown' } }),
     expected: {

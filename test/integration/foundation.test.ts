@@ -26,7 +26,8 @@ describe('the conformance endpoints', () => {
     for (const [, def] of routeEntries()) {
       if (!def.resourceType) continue;
       const interactions = expected.get(def.resourceType) ?? new Set();
-      if (!['operation', 'system', 'capabilities'].includes(def.interaction)) interactions.add(def.interaction);
+      if (!['operation', 'system', 'capabilities'].includes(def.interaction))
+        interactions.add(def.interaction);
       expected.set(def.resourceType, interactions);
     }
     const served = new Map<string, Set<string>>();

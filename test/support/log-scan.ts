@@ -8,7 +8,8 @@ import { join } from 'node:path';
 export function secretsInLog(logText: string, keyDir: string, phi: readonly string[]): string[] {
   const findings: string[] = [];
   if (/eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]*/.test(logText)) findings.push('a JWT');
-  if (/Bearer\s+\S{20,}/i.test(logText)) findings.push('an Authorization header');
+  // RFC 6750 b64token characters: the gateway's own "no bearer token" reason is not a token.
+  if (/Bearer\s+[\w.~+/-]{20,}/i.test(logText)) findings.push('an Authorization header');
   for (const file of ['data.key', 'index.key']) {
     const key = readFileSync(join(keyDir, file));
     for (const encoding of ['base64', 'base64url', 'hex'] as const) {

@@ -1,0 +1,53 @@
+/**
+ * What the Patient routes accept, apart from their handlers: the handlers use these, and the
+ * OpenAPI document is generated from them without bundling any handler's dependencies.
+ */
+import * as z from 'zod/mini';
+import { JsonPatch } from '../../shared/fhir/json-patch.ts';
+import { AdministrativeGender, Patient } from '../../shared/fhir/patient.ts';
+import { id } from '../../shared/fhir/primitives.ts';
+import {
+  count,
+  cursor,
+  HistoryQuery,
+  IdParams,
+  searchValue,
+  VersionParams,
+} from '../../shared/http/params.ts';
+import type { AnyContract } from '../../shared/http/route.ts';
+import type { RouteId } from '../../shared/routes.ts';
+
+const PatientQuery = z.strictObject({
+  _id: z.optional(id),
+  family: searchValue(),
+  given: searchValue(),
+  name: searchValue(),
+  birthdate: z.optional(
+    z.pipe(
+      z
+        .string('must be given once')
+        .check(
+          z.regex(
+            /^(eq)?\d{4}(-\d{2}(-\d{2})?)?$/,
+            'must be a date (YYYY, YYYY-MM or YYYY-MM-DD); only equality is served',
+          ),
+        ),
+      z.transform((value) => value.replace(/^eq/, '')),
+    ),
+  ),
+  gender: z.optional(AdministrativeGender),
+  identifier: searchValue(512),
+  _count: count,
+  _cursor: cursor,
+});
+
+export const contracts = {
+  createPatient: { body: Patient, resourceType: 'Patient' },
+  searchPatients: { query: PatientQuery },
+  readPatient: { params: IdParams },
+  updatePatient: { params: IdParams, body: Patient, resourceType: 'Patient' },
+  patchPatient: { params: IdParams, body: JsonPatch, bodyType: 'json-patch', resourceType: 'JsonPatch' },
+  deletePatient: { params: IdParams },
+  patientHistory: { params: IdParams, query: HistoryQuery },
+  readPatientVersion: { params: VersionParams },
+} as const satisfies Partial<Record<RouteId, AnyContract>>;

@@ -1,0 +1,17 @@
+/**
+ * What the Practitioner routes accept, apart from their handlers: the handlers use these, and
+ * the OpenAPI document is generated from them without bundling any handler's dependencies.
+ */
+import * as z from 'zod/mini';
+import { Practitioner } from '../../shared/fhir/practitioner.ts';
+import { instant } from '../../shared/fhir/primitives.ts';
+import { count, cursor, IdParams, searchValue } from '../../shared/http/params.ts';
+import type { AnyContract } from '../../shared/http/route.ts';
+import type { RouteId } from '../../shared/routes.ts';
+
+export const contracts = {
+  createPractitioner: { body: Practitioner, resourceType: 'Practitioner' },
+  searchPractitioners: { query: z.strictObject({ name: searchValue(), _count: count, _cursor: cursor }) },
+  readPractitioner: { params: IdParams },
+  practitionerAvailability: { params: IdParams, query: z.strictObject({ start: instant, end: instant }) },
+} as const satisfies Partial<Record<RouteId, AnyContract>>;

@@ -1,0 +1,350 @@
+/**
+ * How the batch endpoint runs each entry: as the request API Gateway would have sent to the
+ * entry's route, with the batch caller's verified claims, through that route's own function.
+ * So each entry is authorized, validated and audited exactly like a single request, and the
+ * batch function itself holds no grant on records, keys or the access log.
+ *
+ * Two dispatchers: in AWS the route's own Lambda function is invoked (its name comes from
+ * `ROUTE_FUNCTIONS`); locally the route's handler module is called in-process.
+ */
+import { STATUS_CODES } from 'node:http';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { config } from '../config.ts';
+import type { BatchEntry } from '../fhir/batch.ts';
+import type { BundleEntry } from '../fhir/bundle.ts';
+import { type RouteDef, type RouteId, routeEntries } from '../routes.ts';
+import { BadRequestError, HttpError, MethodNotAllowedError, NotFoundError } from './errors.ts';
+import { operationOutcome } from './operation-outcome.ts';
+
+export interface Dispatcher {
+  /** Runs one route's function with the event API Gateway would have sent it. */
+  invoke(id: RouteId, def: RouteDef, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
+}
+
+const ProxyResult = z.object({
+  statusCode: z.number(),
+  headers: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+  body: z.optional(z.nullable(z.string())),
+});
+
+function asProxyResult(value: unknown): APIGatewayProxyResult {
+  const parsed = ProxyResult.safeParse(value);
+  if (!parsed.success) {
+    // What API Gateway answers when a function returns something it cannot use.
+    return {
+      statusCode: 502,
+      body: JSON.stringify(operationOutcome('exception', 'the route answered with an invalid result')),
+    };
+  }
+  const { statusCode, headers, body } = parsed.data;
+  return { statusCode, ...(headers ? { headers } : {}), body: body ?? '' };
+}
+
+function invocationContext(functionName: string, awsRequestId: string): Context {
+  const deadline = Date.now() + 29_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => unknown;
+
+/** Locally: the route's handler module, imported on first use (as the local gateway does). */
+export function inProcessDispatcher(root = resolve(import.meta.dirname, '../..')): Dispatcher {
+  const modules = new Map<string, Promise<LambdaHandler>>();
+  const load = (def: RouteDef): Promise<LambdaHandler> => {
+    let loaded = modules.get(def.handler);
+    if (!loaded) {
+      loaded = import(pathToFileURL(resolve(root, def.handler)).href).then((module: unknown) => {
+        if (typeof module === 'object' && module !== null && 'handler' in module) {
+          const { handler } = module;
+          if (typeof handler === 'function') {
+            return (event: APIGatewayProxyEvent, context: Context): unknown => handler(event, context);
+          }
+        }
+        throw new Error(`${def.handler} does not export a handler`);
+      });
+      loaded.catch(() => modules.delete(def.handler));
+      modules.set(def.handler, loaded);
+    }
+    return loaded;
+  };
+  return {
+    async invoke(id, def, event) {
+      const handler = await load(def);
+      return asProxyResult(await handler(event, invocationContext(id, event.requestContext.requestId)));
+    },
+  };
+}
+
+/** In AWS: the route's own function, invoked synchronously with the synthesized event. */
+export function lambdaDispatcher(
+  functionNames: Readonly<Record<string, string>>,
+  client: Pick<LambdaClient, 'send'> = new LambdaClient({}),
+): Dispatcher {
+  return {
+    async invoke(id, _def, event) {
+      const name = functionNames[id];
+      if (!name) throw new HttpError(501, 'not-supported', 'this route cannot be used in a batch');
+      const out = await client.send(
+        new InvokeCommand({ FunctionName: name, Payload: new TextEncoder().encode(JSON.stringify(event)) }),
+      );
+      if (out.FunctionError || !out.Payload) {
+        return { statusCode: 502, body: JSON.stringify(operationOutcome('exception', 'the route failed')) };
+      }
+      let payload: unknown;
+      try {
+        payload = JSON.parse(new TextDecoder().decode(out.Payload));
+      } catch {
+        payload = undefined;
+      }
+      return asProxyResult(payload);
+    },
+  };
+}
+
+let configured: Dispatcher | undefined;
+
+/** The dispatcher this environment uses: Lambda where `ROUTE_FUNCTIONS` is set, in-process locally. */
+export function dispatcher(): Dispatcher {
+  if (configured) return configured;
+  const { ROUTE_FUNCTIONS, STAGE } = config();
+  if (ROUTE_FUNCTIONS) configured = lambdaDispatcher(ROUTE_FUNCTIONS);
+  else if (STAGE === 'local') configured = inProcessDispatcher();
+  else throw new Error('ROUTE_FUNCTIONS is not configured');
+  return configured;
+}
+
+interface CompiledRoute {
+  id: RouteId;
+  def: RouteDef;
+  pattern: RegExp;
+  names: string[];
+}
+
+let compiled: CompiledRoute[] | undefined;
+
+/** The route table as path patterns, in table order (literal segments listed first win). */
+function compiledRoutes(): CompiledRoute[] {
+  compiled ??= routeEntries().map(([id, def]) => {
+    const names: string[] = [];
+    const source = def.path
+      .split('/')
+      .map((segment) => {
+        const param = /^\{(\w+)\}$/.exec(segment);
+        if (param?.[1]) {
+          names.push(param[1]);
+          return '([^/]+)';
+        }
+        return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      })
+      .join('/');
+    return { id, def, pattern: new RegExp(`^${source}/?$`), names };
+  });
+  return compiled;
+}
+
+/** The batch request as each entry's event is built from it. */
+export interface BatchOrigin {
+  event: APIGatewayProxyEvent;
+  /** Absolute base URL the batch was sent to; entries may use absolute URLs under it. */
+  baseUrl: string;
+  requestId: string;
+}
+
+/**
+ * Headers of the batch request that each entry carries: who is calling, how they want answers,
+ * and a stated break-glass reason (which then applies to, and is audited with, every entry).
+ */
+const FORWARDED = new Set([
+  'authorization',
+  'user-agent',
+  'origin',
+  'host',
+  'x-forwarded-proto',
+  'x-forwarded-for',
+  'prefer',
+  'accept',
+  'x-break-glass-reason',
+]);
+
+function entryPath(url: string, baseUrl: string): URL {
+  const base = new URL(`${baseUrl}/`);
+  const resolved = new URL(url.replace(/^\//, ''), base);
+  if (resolved.origin !== base.origin || !resolved.pathname.startsWith(base.pathname)) {
+    throw new BadRequestError('the entry URL is not under this server', {
+      details: [{ location: 'Bundle.entry.request.url', message: 'must be relative or under the base URL' }],
+    });
+  }
+  return resolved;
+}
+
+function entryBody(entry: BatchEntry, def: RouteDef): { body: string | null; contentType?: string } {
+  if (def.method === 'POST' || def.method === 'PUT') {
+    if (!entry.resource) throw new BadRequestError('the entry needs a resource', { code: 'required' });
+    return { body: JSON.stringify(entry.resource), contentType: 'application/fhir+json' };
+  }
+  if (def.method === 'PATCH') {
+    // FHIR carries a JSON Patch in a batch as a Binary (https://hl7.org/fhir/R4/http.html#patch).
+    const resource = entry.resource;
+    const data = resource?.resourceType === 'Binary' ? Reflect.get(resource, 'data') : undefined;
+    const contentType = resource ? Reflect.get(resource, 'contentType') : undefined;
+    if (typeof data !== 'string' || contentType !== 'application/json-patch+json') {
+      throw new BadRequestError('a PATCH entry needs a Binary with contentType application/json-patch+json', {
+        details: [{ location: 'Bundle.entry.resource', message: 'must be a Binary holding a JSON Patch' }],
+      });
+    }
+    return { body: Buffer.from(data, 'base64').toString('utf8'), contentType: 'application/json-patch+json' };
+  }
+  return { body: null };
+}
+
+/** The API Gateway event of one entry, as if the caller had sent it on its own. */
+export function entryEvent(
+  origin: BatchOrigin,
+  entry: BatchEntry,
+  index: number,
+): { id: RouteId; def: RouteDef; event: APIGatewayProxyEvent } {
+  const url = entryPath(entry.request.url, origin.baseUrl);
+  const basePath = new URL(`${origin.baseUrl}/`).pathname.replace(/\/$/, '');
+  const path = url.pathname.slice(basePath.length) || '/';
+  const matches = compiledRoutes().filter((route) => route.pattern.test(path));
+  if (matches.length === 0) throw new NotFoundError('no such route');
+  const matched = matches.find((route) => route.def.method === entry.request.method);
+  if (!matched) throw new MethodNotAllowedError(matches.map((route) => route.def.method));
+  if (matched.def.interaction === 'batch') throw new BadRequestError('a batch cannot contain a batch');
+
+  const values = matched.pattern.exec(path)?.slice(1) ?? [];
+  const pathParameters: Record<string, string> = {};
+  matched.names.forEach((name, at) => {
+    pathParameters[name] = decodeURIComponent(values[at] ?? '');
+  });
+  const multiQuery: Record<string, string[]> = {};
+  for (const [name, value] of url.searchParams) multiQuery[name] = [...(multiQuery[name] ?? []), value];
+
+  const { body, contentType } = entryBody(entry, matched.def);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(origin.event.headers ?? {})) {
+    if (value !== undefined && FORWARDED.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
+  }
+  if (contentType) headers['content-type'] = contentType;
+  if (entry.request.ifMatch) headers['if-match'] = entry.request.ifMatch;
+  const requestId = `${origin.requestId}-${index + 1}`;
+  const context = origin.event.requestContext;
+  return {
+    id: matched.id,
+    def: matched.def,
+    event: {
+      ...origin.event,
+      resource: matched.def.path,
+      path,
+      httpMethod: matched.def.method,
+      headers,
+      multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+      queryStringParameters: url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : null,
+      multiValueQueryStringParameters: url.searchParams.size > 0 ? multiQuery : null,
+      pathParameters: matched.names.length > 0 ? pathParameters : null,
+      body,
+      isBase64Encoded: false,
+      requestContext: {
+        ...context,
+        httpMethod: matched.def.method,
+        path: `${basePath}${path}`,
+        requestId,
+        resourceId: matched.id,
+        resourcePath: matched.def.path,
+      },
+    },
+  };
+}
+
+const headerOf = (result: APIGatewayProxyResult, name: string): string | undefined => {
+  for (const [key, value] of Object.entries(result.headers ?? {})) {
+    if (key.toLowerCase() === name) return String(value);
+  }
+  return undefined;
+};
+
+function field(value: unknown, ...path: string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = Reflect.get(current, key);
+  }
+  return current;
+}
+
+const statusText = (status: number): string => `${status} ${STATUS_CODES[status] ?? ''}`.trim();
+
+/** One entry of the batch-response from the route's answer. */
+export function responseEntry(
+  result: APIGatewayProxyResult,
+): BundleEntry & { response: { outcome?: unknown } } {
+  let body: unknown;
+  try {
+    body = result.body ? JSON.parse(result.body) : undefined;
+  } catch {
+    body = undefined;
+  }
+  const isOutcome =
+    typeof body === 'object' && body !== null && Reflect.get(body, 'resourceType') === 'OperationOutcome';
+  const location = headerOf(result, 'location') ?? headerOf(result, 'content-location');
+  const etag = headerOf(result, 'etag');
+  const lastModified = headerOf(result, 'last-modified');
+  const ok = result.statusCode < 300;
+  // meta.lastUpdated keeps the milliseconds that the HTTP date drops.
+  const lastUpdated = isOutcome ? undefined : field(body, 'meta', 'lastUpdated');
+  return {
+    ...(ok && body !== undefined && !isOutcome ? { resource: body } : {}),
+    response: {
+      status: statusText(result.statusCode),
+      ...(location ? { location } : {}),
+      ...(etag ? { etag } : {}),
+      ...(typeof lastUpdated === 'string'
+        ? { lastModified: lastUpdated }
+        : lastModified
+          ? { lastModified: new Date(lastModified).toISOString() }
+          : {}),
+      ...(isOutcome ? { outcome: body } : {}),
+    },
+  };
+}
+
+/** An entry refused before it reached a route (bad URL, no such route, a nested batch). */
+export function refusedEntry(error: HttpError): BundleEntry & { response: { outcome?: unknown } } {
+  return {
+    response: {
+      status: statusText(error.status),
+      outcome: operationOutcome(error.code, error.message, error.details),
+    },
+  };
+}
+
+/** Runs the tasks with at most `limit` at a time; results keep the tasks' order. */
+export async function inOrder<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    for (let at = next++; at < tasks.length; at = next++) {
+      const task = tasks[at];
+      if (task) results[at] = await task();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return results;
+}
