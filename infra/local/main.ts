@@ -74,6 +74,8 @@ async function main(): Promise<void> {
       `  FHIR records API  ${url}`,
       `  data dir          ${dataDir}`,
       `  conformance       curl ${url}/metadata`,
+      `  API reference     ${url}/docs`,
+      '  demo data         npm run seed   (prints a token for each role)',
       '  a token           npm run token -- --role clinician --org org-1 --sub dr-1 --practitioner pr-1',
       '',
     ].join('\n'),
