@@ -4,8 +4,8 @@ import type { AuditTrail } from '../audit/trail.ts';
 import { breakGlassReason, type PatientAccess, patientAccess } from '../auth/policy.ts';
 import type { Principal } from '../auth/principal.ts';
 import { Appointment, type AppointmentStatus } from '../fhir/appointment.ts';
-import { describeIssues, type FhirIssue } from '../fhir/issues.ts';
-import { applyJsonPatch, type JsonPatch, JsonPatchError } from '../fhir/json-patch.ts';
+import { type FhirIssue } from '../fhir/issues.ts';
+import { type JsonPatch, } from '../fhir/json-patch.ts';
 import { Patient } from '../fhir/patient.ts';
 import {
   type FreeBusy,
@@ -39,11 +39,13 @@ import {
   getHead,
   getHeads,
   listVersions,
+  patchResource,
   type ResourceKind,
   type Stored,
   type TransactItem,
   toStartKey,
   versionItems,
+  withServerFields,
 } from './resources.ts';
 import {
   appointmentPatientPk,
@@ -209,17 +211,6 @@ function storedParticipants(appointment: Appointment): Participants {
 
 const iso = (instant: number): string => new Date(instant).toISOString();
 const minute = (instant: number): string => `${iso(instant).slice(0, 16)}Z`;
-
-function withServerFields(
-  appointment: Appointment,
-  id: string,
-  versionId: number,
-  lastUpdated: string,
-): Appointment {
-  const { meta, ...rest } = appointment;
-  const { versionId: _clientVersion, lastUpdated: _clientTime, ...clientMeta } = meta ?? {};
-  return { ...rest, id, meta: { ...clientMeta, versionId: String(versionId), lastUpdated } };
-}
 
 /** What a lock item stands for, to name the clash when its condition fails. */
 interface LockUse {
@@ -760,31 +751,7 @@ export function appointments(request: AccessRequest) {
     ): Promise<Stored<Appointment>> {
       const current = await authorized(id);
       expectVersion(current, ifMatch);
-      for (const operation of operations) {
-        if (/^\/(id|resourceType|meta\/(versionId|lastUpdated))(\/|$)/.test(operation.path)) {
-          throw new UnprocessableError('server-owned elements cannot be patched', {
-            details: [{ location: operation.path, message: 'is owned by the server' }],
-          });
-        }
-      }
-      let patched: unknown;
-      try {
-        patched = applyJsonPatch(current.resource, operations);
-      } catch (error) {
-        if (error instanceof JsonPatchError) {
-          throw new UnprocessableError('the patch cannot be applied', {
-            details: [{ location: error.location, message: error.message }],
-          });
-        }
-        throw error;
-      }
-      const result = Appointment.safeParse(patched);
-      if (!result.success) {
-        throw new UnprocessableError('the patched resource is not a valid Appointment', {
-          details: describeIssues('Appointment', result.error),
-        });
-      }
-      return change(current, ifMatch, result.data);
+      return change(current, ifMatch, patchResource(kind, current.resource, operations));
     },
 
     /**

@@ -3,8 +3,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditTrail } from '../audit/trail.ts';
 import { breakGlassReason, type Intent, patientAccess } from '../auth/policy.ts';
 import type { Principal } from '../auth/principal.ts';
-import { describeIssues } from '../fhir/issues.ts';
-import { applyJsonPatch, type JsonPatch, JsonPatchError } from '../fhir/json-patch.ts';
+import { type JsonPatch, } from '../fhir/json-patch.ts';
 import { Patient } from '../fhir/patient.ts';
 import {
   BadRequestError,
@@ -35,11 +34,13 @@ import {
   getHeads,
   getVersion,
   listVersions,
+  patchResource,
   type ResourceKind,
   type Stored,
   type TransactItem,
   toStartKey,
   versionItems,
+  withServerFields,
 } from './resources.ts';
 
 const kind: ResourceKind<Patient> = { resourceType: 'Patient', schema: Patient };
@@ -60,13 +61,6 @@ export function generalPractitionerIds(patient: Patient): string[] {
   return (patient.generalPractitioner ?? [])
     .map((reference) => /^Practitioner\/([A-Za-z0-9.-]{1,64})$/.exec(reference.reference ?? '')?.[1])
     .filter((id): id is string => id !== undefined);
-}
-
-/** Server-owned fields: the id, and meta's version and time. Whatever the client sent is replaced. */
-function withServerFields(patient: Patient, id: string, versionId: number, lastUpdated: string): Patient {
-  const { meta, ...rest } = patient;
-  const { versionId: _clientVersion, lastUpdated: _clientTime, ...clientMeta } = meta ?? {};
-  return { ...rest, id, meta: { ...clientMeta, versionId: String(versionId), lastUpdated } };
 }
 
 /**
@@ -269,31 +263,7 @@ export function patients(request: AccessRequest) {
     async patch(id: string, ifMatch: number | undefined, operations: JsonPatch): Promise<Stored<Patient>> {
       const current = live(await authorize(id, await getHead(kind, org, id), 'write'));
       expectVersion(current, ifMatch);
-      for (const operation of operations) {
-        if (/^\/(id|resourceType|meta\/(versionId|lastUpdated))(\/|$)/.test(operation.path)) {
-          throw new UnprocessableError('server-owned elements cannot be patched', {
-            details: [{ location: operation.path, message: 'is owned by the server' }],
-          });
-        }
-      }
-      let patched: unknown;
-      try {
-        patched = applyJsonPatch(current.resource, operations);
-      } catch (error) {
-        if (error instanceof JsonPatchError) {
-          throw new UnprocessableError('the patch cannot be applied', {
-            details: [{ location: error.location, message: error.message }],
-          });
-        }
-        throw error;
-      }
-      const result = Patient.safeParse(patched);
-      if (!result.success) {
-        throw new UnprocessableError('the patched resource is not a valid Patient', {
-          details: describeIssues('Patient', result.error),
-        });
-      }
-      return writeVersion(id, result.data, current, 200);
+      return writeVersion(id, patchResource(kind, current.resource, operations), current, 200);
     },
 
     async remove(id: string, ifMatch: number | undefined): Promise<void> {

@@ -19,6 +19,7 @@ import {
   type TransactItem,
   toStartKey,
   versionItems,
+  withServerFields,
 } from './resources.ts';
 
 export const practitionerKind: ResourceKind<Practitioner> = {
@@ -55,17 +56,6 @@ export function practitionerNameWords(practitioner: Practitioner): string[] {
 }
 
 const MAX_NAME_WORDS = 30;
-
-function withServerFields(
-  practitioner: Practitioner,
-  id: string,
-  versionId: number,
-  lastUpdated: string,
-): Practitioner {
-  const { meta, ...rest } = practitioner;
-  const { versionId: _clientVersion, lastUpdated: _clientTime, ...clientMeta } = meta ?? {};
-  return { ...rest, id, meta: { ...clientMeta, versionId: String(versionId), lastUpdated } };
-}
 
 /** The working hours of a stored practitioner (validated when it was written). */
 export const workingHoursOf = (practitioner: Practitioner): WorkingHours[] =>

@@ -9,7 +9,9 @@ import * as z from 'zod/mini';
 import { auditPut } from '../audit/log.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import { recordEnvelope } from '../crypto/runtime.ts';
-import { HttpError } from '../http/errors.ts';
+import { describeIssues } from '../fhir/issues.ts';
+import { applyJsonPatch, type JsonPatch, JsonPatchError } from '../fhir/json-patch.ts';
+import { HttpError, UnprocessableError } from '../http/errors.ts';
 import { log } from '../http/logger.ts';
 import { dynamo, tableNames } from './client.ts';
 import type { StartKey } from './cursor.ts';
@@ -23,6 +25,52 @@ import { HEAD, resourcePk, typePk, typeSk, VERSION_PREFIX, versionSk } from './k
  */
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+type WithMeta = { id?: string; meta?: { versionId?: string; lastUpdated?: string } };
+
+/** Server-owned fields: the id, and meta's version and time. Whatever the client sent is replaced. */
+export function withServerFields<T extends WithMeta>(
+  resource: T,
+  id: string,
+  versionId: number,
+  lastUpdated: string,
+): T {
+  const { meta, ...rest } = resource;
+  const { versionId: _clientVersion, lastUpdated: _clientTime, ...clientMeta } = meta ?? {};
+  return { ...rest, id, meta: { ...clientMeta, versionId: String(versionId), lastUpdated } } as T;
+}
+
+/**
+ * A JSON Patch applied to a stored resource: server-owned elements are refused, a patch
+ * that cannot apply or yields an invalid resource is a 422 naming where.
+ */
+export function patchResource<T>(kind: ResourceKind<T>, current: T, operations: JsonPatch): T {
+  for (const operation of operations) {
+    if (/^\/(id|resourceType|meta\/(versionId|lastUpdated))(\/|$)/.test(operation.path)) {
+      throw new UnprocessableError('server-owned elements cannot be patched', {
+        details: [{ location: operation.path, message: 'is owned by the server' }],
+      });
+    }
+  }
+  let patched: unknown;
+  try {
+    patched = applyJsonPatch(current, operations);
+  } catch (error) {
+    if (error instanceof JsonPatchError) {
+      throw new UnprocessableError('the patch cannot be applied', {
+        details: [{ location: error.location, message: error.message }],
+      });
+    }
+    throw error;
+  }
+  const result = kind.schema.safeParse(patched);
+  if (!result.success) {
+    throw new UnprocessableError(`the patched resource is not a valid ${kind.resourceType}`, {
+      details: describeIssues(kind.resourceType, result.error),
+    });
+  }
+  return result.data;
+}
 
 export interface Stored<T> {
   id: string;
