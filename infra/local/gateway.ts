@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { inProcessDispatcher } from '../../shared/http/dispatch.ts';
 import type { HttpError } from '../../shared/http/errors.ts';
 import {
   MethodNotAllowedError,
@@ -11,43 +10,13 @@ import {
   UnauthorizedError,
 } from '../../shared/http/errors.ts';
 import { log } from '../../shared/http/logger.ts';
+import { compileRoutes } from '../../shared/http/route-match.ts';
 import { corsHeaders, serialize } from '../../shared/http/serialize.ts';
-import { type RouteDef, type RouteId, routeEntries } from '../../shared/routes.ts';
 import { docsResponse, isDocsPath } from './docs.ts';
 import type { Verifier } from './issuer.ts';
 
 /** API Gateway's own payload limit; the handlers enforce the smaller configured one. */
 const GATEWAY_BODY_LIMIT = 10 * 1024 * 1024;
-
-type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<unknown>;
-
-interface CompiledRoute {
-  id: RouteId;
-  def: RouteDef;
-  pattern: RegExp;
-  names: string[];
-}
-
-const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** `/Patient/{id}/_history/{vid}` -> a regular expression with named segments. */
-export function compileRoutes(entries = routeEntries()): CompiledRoute[] {
-  return entries.map(([id, def]) => {
-    const names: string[] = [];
-    const source = def.path
-      .split('/')
-      .map((segment) => {
-        const param = /^\{(\w+)\}$/.exec(segment);
-        if (param?.[1]) {
-          names.push(param[1]);
-          return '([^/]+)';
-        }
-        return escapeRegExp(segment);
-      })
-      .join('/');
-    return { id, def, pattern: new RegExp(`^${source}/?$`), names };
-  });
-}
 
 export interface GatewayOptions {
   root: string;
@@ -62,29 +31,8 @@ export interface GatewayOptions {
  */
 export function createGateway(options: GatewayOptions): Server {
   const compiled = compileRoutes();
-  const modules = new Map<string, Promise<LambdaHandler>>();
-
-  const load = (def: RouteDef): Promise<LambdaHandler> => {
-    let loaded = modules.get(def.handler);
-    if (!loaded) {
-      loaded = import(pathToFileURL(resolve(options.root, def.handler)).href).then((module: unknown) => {
-        if (
-          typeof module === 'object' &&
-          module !== null &&
-          'handler' in module &&
-          typeof module.handler === 'function'
-        ) {
-          const handler = module.handler;
-          return (event: APIGatewayProxyEvent, context: Context) => Promise.resolve(handler(event, context));
-        }
-        throw new Error(`${def.handler} does not export a handler`);
-      });
-      // A failed import is not kept: the next request tries again (as a new Lambda container would).
-      loaded.catch(() => modules.delete(def.handler));
-      modules.set(def.handler, loaded);
-    }
-    return loaded;
-  };
+  // The same in-process invocation the batch route uses locally: one module cache, one context.
+  const functions = inProcessDispatcher(options.root);
 
   return createServer((req, res) => {
     serve(req, res).catch(() => {
@@ -224,28 +172,8 @@ export function createGateway(options: GatewayOptions): Server {
     };
     event.headers['x-forwarded-proto'] = 'http';
 
-    const handler = await load(matched.def);
-    const result = await handler(event, lambdaContext(matched.id, requestId));
-    send(res, asProxyResult(result));
+    send(res, await functions.invoke(matched.id, matched.def, event));
   }
-}
-
-function lambdaContext(functionName: string, awsRequestId: string): Context {
-  const deadline = Date.now() + 29_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 function singleHeaders(req: IncomingMessage): Record<string, string> {
@@ -267,32 +195,6 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function asProxyResult(value: unknown): APIGatewayProxyResult {
-  if (
-    typeof value === 'object' &&
-    value !== null &&
-    'statusCode' in value &&
-    typeof value.statusCode === 'number' &&
-    'body' in value &&
-    typeof value.body === 'string'
-  ) {
-    const headers: Record<string, string> = {};
-    if ('headers' in value && typeof value.headers === 'object' && value.headers !== null) {
-      for (const [name, header] of Object.entries(value.headers)) headers[name] = String(header);
-    }
-    return { statusCode: value.statusCode, headers, body: value.body };
-  }
-  // What API Gateway answers when a function returns something it cannot use.
-  return {
-    statusCode: 502,
-    headers: { 'Content-Type': 'application/fhir+json' },
-    body: JSON.stringify({
-      resourceType: 'OperationOutcome',
-      issue: [{ severity: 'fatal', code: 'exception' }],
-    }),
-  };
 }
 
 function send(res: ServerResponse, result: APIGatewayProxyResult): void {

@@ -16,9 +16,11 @@ import * as z from 'zod/mini';
 import { config } from '../config.ts';
 import type { BatchEntry } from '../fhir/batch.ts';
 import type { BundleEntry } from '../fhir/bundle.ts';
-import { type RouteDef, type RouteId, routeEntries } from '../routes.ts';
+import type { RouteDef, RouteId } from '../routes.ts';
 import { BadRequestError, HttpError, MethodNotAllowedError, NotFoundError } from './errors.ts';
 import { operationOutcome } from './operation-outcome.ts';
+
+import { type CompiledRoute, compileRoutes } from './route-match.ts';
 
 export interface Dispatcher {
   /** Runs one route's function with the event API Gateway would have sent it. */
@@ -31,7 +33,7 @@ const ProxyResult = z.object({
   body: z.optional(z.nullable(z.string())),
 });
 
-function asProxyResult(value: unknown): APIGatewayProxyResult {
+export function asProxyResult(value: unknown): APIGatewayProxyResult {
   const parsed = ProxyResult.safeParse(value);
   if (!parsed.success) {
     // What API Gateway answers when a function returns something it cannot use.
@@ -130,34 +132,11 @@ export function dispatcher(): Dispatcher {
   return configured;
 }
 
-interface CompiledRoute {
-  id: RouteId;
-  def: RouteDef;
-  pattern: RegExp;
-  names: string[];
-}
-
 let compiled: CompiledRoute[] | undefined;
-
-/** The route table as path patterns, in table order (literal segments listed first win). */
-function compiledRoutes(): CompiledRoute[] {
-  compiled ??= routeEntries().map(([id, def]) => {
-    const names: string[] = [];
-    const source = def.path
-      .split('/')
-      .map((segment) => {
-        const param = /^\{(\w+)\}$/.exec(segment);
-        if (param?.[1]) {
-          names.push(param[1]);
-          return '([^/]+)';
-        }
-        return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      })
-      .join('/');
-    return { id, def, pattern: new RegExp(`^${source}/?$`), names };
-  });
+const compiledRoutes = (): CompiledRoute[] => {
+  compiled ??= compileRoutes();
   return compiled;
-}
+};
 
 /** The batch request as each entry's event is built from it. */
 export interface BatchOrigin {

@@ -4,8 +4,8 @@ import type { AuditTrail } from '../audit/trail.ts';
 import { breakGlassReason, type PatientAccess, patientAccess } from '../auth/policy.ts';
 import type { Principal } from '../auth/principal.ts';
 import { Appointment, type AppointmentStatus } from '../fhir/appointment.ts';
-import { type FhirIssue } from '../fhir/issues.ts';
-import { type JsonPatch, } from '../fhir/json-patch.ts';
+import type { FhirIssue } from '../fhir/issues.ts';
+import type { JsonPatch } from '../fhir/json-patch.ts';
 import { Patient } from '../fhir/patient.ts';
 import {
   type FreeBusy,

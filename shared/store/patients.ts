@@ -3,7 +3,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditTrail } from '../audit/trail.ts';
 import { breakGlassReason, type Intent, patientAccess } from '../auth/policy.ts';
 import type { Principal } from '../auth/principal.ts';
-import { type JsonPatch, } from '../fhir/json-patch.ts';
+import type { JsonPatch } from '../fhir/json-patch.ts';
 import { Patient } from '../fhir/patient.ts';
 import {
   BadRequestError,

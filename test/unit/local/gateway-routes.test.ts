@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileRoutes } from '../../../infra/local/gateway.ts';
+import { compileRoutes } from '../../../shared/http/route-match.ts';
 import { routeEntries } from '../../../shared/routes.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
