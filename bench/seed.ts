@@ -1,0 +1,84 @@
+import { mintToken } from '../infra/local/issuer.ts';
+import type { BenchGateway } from './gateway.ts';
+import {
+  ADMIN,
+  appointmentBody,
+  COMPLIANCE,
+  type Fixture,
+  patientBody,
+  practitionerBody,
+  SEARCH_FAMILY,
+  utcDay,
+} from './workloads.ts';
+
+const HOUR = 3_600_000;
+
+export interface Seeded {
+  tokens: { admin: string; compliance: string };
+  /** For the HTTP runs, with an appointment to copy for the floors. */
+  http: Fixture & { appointmentId: string };
+  /** For the warm-container runs: its own practitioner and booking patient, so no booking overlaps. */
+  container: Fixture;
+}
+
+async function post(gateway: BenchGateway, token: string, path: string, body: unknown): Promise<string> {
+  const response = await fetch(`${gateway.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  const id = /"id":"([^"]+)"/.exec(text)?.[1];
+  if (response.status !== 201 || !id)
+    throw new Error(`seeding POST ${path} answered ${response.status}: ${text}`);
+  return id;
+}
+
+/** What the runs need, created through the API as a client would: patients, practitioners, appointments. */
+export async function seed(gateway: BenchGateway, patients: number): Promise<Seeded> {
+  const ttlSeconds = 60 * 60;
+  const admin = await mintToken(gateway.keyDir, { ...ADMIN, ttlSeconds });
+  const compliance = await mintToken(gateway.keyDir, { ...COMPLIANCE, ttlSeconds });
+  const patientIds: string[] = [];
+  for (let n = 0; n < patients; n++) {
+    patientIds.push(await post(gateway, admin, '/Patient', patientBody(n, SEARCH_FAMILY)));
+  }
+  const searchPatientId = patientIds[0] ?? '';
+  const [practitionerId, containerPractitionerId] = [
+    await post(gateway, admin, '/Practitioner', practitionerBody()),
+    await post(gateway, admin, '/Practitioner', practitionerBody()),
+  ];
+  const bookingPatientId = await post(gateway, admin, '/Patient', patientBody(patients + 1));
+  const containerBookingPatientId = await post(gateway, admin, '/Patient', patientBody(patients + 2));
+  // A page of appointments (and of AuditEvents) for the searched patient, at hh:30; the runs book at hh:00.
+  let appointmentId = '';
+  for (let n = 0; n < 12; n++) {
+    const start = utcDay(2) + n * HOUR + 30 * 60_000;
+    appointmentId = await post(
+      gateway,
+      admin,
+      '/Appointment',
+      appointmentBody(searchPatientId, practitionerId, start),
+    );
+  }
+  return {
+    tokens: { admin, compliance },
+    http: {
+      patientIds,
+      searchPatientId,
+      practitionerId,
+      bookingPatientId,
+      bookingBase: utcDay(2),
+      bookingStepMs: HOUR,
+      appointmentId,
+    },
+    container: {
+      patientIds,
+      searchPatientId,
+      practitionerId: containerPractitionerId,
+      bookingPatientId: containerBookingPatientId,
+      bookingBase: utcDay(1),
+      bookingStepMs: 5 * 60_000,
+    },
+  };
+}
