@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { inProcessDispatcher } from '../../shared/http/dispatch.ts';
 import type { HttpError } from '../../shared/http/errors.ts';
 import {
@@ -10,6 +10,7 @@ import {
   UnauthorizedError,
 } from '../../shared/http/errors.ts';
 import { log } from '../../shared/http/logger.ts';
+import { proxyEvent } from '../../shared/http/proxy-event.ts';
 import { compileRoutes } from '../../shared/http/route-match.ts';
 import { corsHeaders, serialize } from '../../shared/http/serialize.ts';
 import { docsResponse, isDocsPath } from './docs.ts';
@@ -121,56 +122,23 @@ export function createGateway(options: GatewayOptions): Server {
     matched.names.forEach((name, index) => {
       pathParameters[name] = decodeURIComponent(values[index] ?? '');
     });
-    // A Map, not an object: parameter names such as `toString` or `__proto__` are data here.
-    const repeated = new Map<string, string[]>();
-    for (const [name, value] of url.searchParams) repeated.set(name, [...(repeated.get(name) ?? []), value]);
-    const multiQuery = Object.fromEntries(repeated);
-
-    const event: APIGatewayProxyEvent = {
+    const query = new Map<string, string[]>();
+    for (const [name, value] of url.searchParams) query.set(name, [...(query.get(name) ?? []), value]);
+    const event = proxyEvent({
+      method,
       resource: matched.def.path,
       path: url.pathname,
-      httpMethod: method,
-      headers,
-      multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-      queryStringParameters: url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : null,
-      multiValueQueryStringParameters: url.searchParams.size > 0 ? multiQuery : null,
-      pathParameters: matched.names.length > 0 ? pathParameters : null,
-      stageVariables: null,
-      body: body.length > 0 ? body : null,
-      isBase64Encoded: false,
-      requestContext: {
-        accountId: 'local',
-        apiId: 'local',
-        authorizer: claims ? { claims } : null,
-        protocol: 'HTTP/1.1',
-        httpMethod: method,
-        identity: {
-          accessKey: null,
-          accountId: null,
-          apiKey: null,
-          apiKeyId: null,
-          caller: null,
-          clientCert: null,
-          cognitoAuthenticationProvider: null,
-          cognitoAuthenticationType: null,
-          cognitoIdentityId: null,
-          cognitoIdentityPoolId: null,
-          principalOrgId: null,
-          sourceIp: req.socket.remoteAddress ?? 'unknown',
-          user: null,
-          userAgent: headers['user-agent'] ?? null,
-          userArn: null,
-        },
-        domainName: headers.host ?? 'localhost',
-        path: url.pathname,
-        stage: options.stage ?? 'local',
-        requestId,
-        requestTimeEpoch: Date.now(),
-        resourceId: matched.id,
-        resourcePath: matched.def.path,
-      },
-    };
-    event.headers['x-forwarded-proto'] = 'http';
+      headers: { ...headers, 'x-forwarded-proto': 'http' },
+      query,
+      pathParameters,
+      body,
+      ...(claims ? { claims } : {}),
+      sourceIp: req.socket.remoteAddress ?? 'unknown',
+      requestId,
+      stage: options.stage ?? 'local',
+      domainName: headers.host ?? 'localhost',
+      resourceId: matched.id,
+    });
 
     send(res, await functions.invoke(matched.id, matched.def, event));
   }

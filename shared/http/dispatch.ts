@@ -20,6 +20,7 @@ import type { RouteDef, RouteId } from '../routes.ts';
 import { BadRequestError, HttpError, MethodNotAllowedError, NotFoundError } from './errors.ts';
 import { operationOutcome } from './operation-outcome.ts';
 
+import { lambdaContext } from './proxy-event.ts';
 import { type CompiledRoute, compileRoutes } from './route-match.ts';
 
 export interface Dispatcher {
@@ -44,24 +45,6 @@ export function asProxyResult(value: unknown): APIGatewayProxyResult {
   }
   const { statusCode, headers, body } = parsed.data;
   return { statusCode, ...(headers ? { headers } : {}), body: body ?? '' };
-}
-
-function invocationContext(functionName: string, awsRequestId: string): Context {
-  const deadline = Date.now() + 29_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => unknown;
@@ -89,7 +72,7 @@ export function inProcessDispatcher(root = resolve(import.meta.dirname, '../..')
   return {
     async invoke(id, def, event) {
       const handler = await load(def);
-      return asProxyResult(await handler(event, invocationContext(id, event.requestContext.requestId)));
+      return asProxyResult(await handler(event, lambdaContext(id, event.requestContext.requestId)));
     },
   };
 }
