@@ -493,8 +493,9 @@ function report(input: ReportInput): void {
         const normalized = round(time.initCpuMs / slowdown);
         budgets.push({
           line: `${bundle.id}: init at most 150 ms`,
-          pass: normalized <= 150,
-          detail: `${time.initCpuMs} ms CPU (${normalized} ms at idle speed, /${slowdown}); wall ${time.initWallMs} ms minus empty process`,
+          // Judged on the CPU time as measured; the load-corrected figure is shown, not judged.
+          pass: time.initCpuMs <= 150,
+          detail: `${time.initCpuMs} ms CPU (${normalized} ms corrected for load /${slowdown}); wall ${time.initWallMs} ms minus empty process`,
         });
       }
     }
