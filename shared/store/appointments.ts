@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AuditTrail } from '../audit/trail.ts';
-import { breakGlassReason, type PatientAccess, patientAccess } from '../auth/policy.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { PatientAccess } from '../auth/policy.ts';
 import { Appointment, type AppointmentStatus } from '../fhir/appointment.ts';
 import type { FhirIssue } from '../fhir/issues.ts';
 import type { JsonPatch } from '../fhir/json-patch.ts';
@@ -32,7 +31,7 @@ import { decodeCursor, encodeCursor, type StartKey } from './cursor.ts';
 import type { CancellationCode } from './errors.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
 import { careLinkPk, careLinkSk, typePk } from './keys.ts';
-import { generalPractitionerIds } from './patients.ts';
+import { type AccessRequest, patientAccessOf } from './patient-access.ts';
 import { livePractitioner, workingHoursOf } from './practitioners.ts';
 import {
   commit,
@@ -84,12 +83,6 @@ const TRANSITIONS: Readonly<Partial<Record<AppointmentStatus, readonly Appointme
   booked: ['arrived', 'cancelled', 'noshow'],
   arrived: ['fulfilled'],
 };
-
-export interface AccessRequest {
-  principal: Principal;
-  audit: AuditTrail;
-  headers: Readonly<Record<string, string>>;
-}
 
 /** Who an appointment is between, and where in `participant` each one is. */
 export interface Participants {
@@ -404,20 +397,8 @@ export function appointments(request: AccessRequest) {
   const { principal, audit } = request;
   const org = principal.org;
   const table = tableNames().records;
-  const reason = principal.role === 'clinician' ? breakGlassReason(request.headers) : undefined;
+  const access = patientAccessOf(request);
   const decisions = new Map<string, Promise<PatientAccess>>();
-
-  const hasCareLink = async (patientId: string): Promise<boolean> => {
-    if (!principal.practitionerId) return false;
-    const { Item } = await dynamo().send(
-      new GetCommand({
-        TableName: table,
-        Key: { pk: careLinkPk(org, principal.practitionerId), sk: careLinkSk(patientId) },
-        ProjectionExpression: 'pk',
-      }),
-    );
-    return Item !== undefined;
-  };
 
   /** The Patient policy's decision on reading this patient's record; an unknown patient is hidden. */
   const patientDecision = (patientId: string): Promise<PatientAccess> => {
@@ -426,26 +407,14 @@ export function appointments(request: AccessRequest) {
       decision = (async (): Promise<PatientAccess> => {
         const head = await getHead(patientKind, org, patientId);
         if (!head || head.deleted) return { allowed: false, hide: true };
-        return patientAccess(
-          principal,
-          {
-            patientId,
-            generalPractitioners: generalPractitionerIds(head.resource),
-            hasCareLink: () => hasCareLink(patientId),
-          },
-          'read',
-          reason,
-        );
+        return access.decide(patientId, head.resource, 'read');
       })();
       decisions.set(patientId, decision);
     }
     return decision;
   };
 
-  const noteBreakGlass = (resource: string) => {
-    audit.breakGlassReason = reason;
-    log().warn('break-glass access', { breakGlass: true, requestId: audit.facts.requestId, resource });
-  };
+  const noteBreakGlass = (resource: string) => access.breakGlass(resource);
 
   async function mayAccess(participants: Participants, resource: string): Promise<boolean> {
     switch (principal.role) {

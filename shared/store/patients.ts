@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuditTrail } from '../audit/trail.ts';
-import { breakGlassReason, type Intent, patientAccess } from '../auth/policy.ts';
-import type { Principal } from '../auth/principal.ts';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Intent } from '../auth/policy.ts';
 import type { JsonPatch } from '../fhir/json-patch.ts';
 import { Patient } from '../fhir/patient.ts';
 import {
@@ -14,11 +12,11 @@ import {
   PreconditionRequiredError,
   UnprocessableError,
 } from '../http/errors.ts';
-import { log } from '../http/logger.ts';
 import { dynamo, tableNames } from './client.ts';
 import { decodeCursor, encodeCursor, type StartKey } from './cursor.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
 import { careLinkPk, careLinkSk, typePk } from './keys.ts';
+import { type AccessRequest, patientAccessOf } from './patient-access.ts';
 import {
   MAX_SEARCH_ITEMS,
   PATIENT_SEARCH_PARAMS,
@@ -45,23 +43,13 @@ import {
 
 const kind: ResourceKind<Patient> = { resourceType: 'Patient', schema: Patient };
 
-export interface AccessRequest {
-  principal: Principal;
-  audit: AuditTrail;
-  headers: Readonly<Record<string, string>>;
-}
+export type { AccessRequest } from './patient-access.ts';
+export { generalPractitionerIds } from './patient-access.ts';
 
 export type PatientSearch = Partial<Record<PatientSearchParam | '_id', string>> & {
   _count: number;
   _cursor?: string;
 };
-
-/** `Practitioner/{id}` references (relative, this server's) in Patient.generalPractitioner. */
-export function generalPractitionerIds(patient: Patient): string[] {
-  return (patient.generalPractitioner ?? [])
-    .map((reference) => /^Practitioner\/([A-Za-z0-9.-]{1,64})$/.exec(reference.reference ?? '')?.[1])
-    .filter((id): id is string => id !== undefined);
-}
 
 /**
  * Patient records as one caller may see them: every method applies the access policy and
@@ -70,19 +58,7 @@ export function generalPractitionerIds(patient: Patient): string[] {
 export function patients(request: AccessRequest) {
   const { principal, audit } = request;
   const org = principal.org;
-  const reason = principal.role === 'clinician' ? breakGlassReason(request.headers) : undefined;
-
-  const hasCareLink = async (patientId: string): Promise<boolean> => {
-    if (!principal.practitionerId) return false;
-    const { Item } = await dynamo().send(
-      new GetCommand({
-        TableName: tableNames().records,
-        Key: { pk: careLinkPk(org, principal.practitionerId), sk: careLinkSk(patientId) },
-        ProjectionExpression: 'pk',
-      }),
-    );
-    return Item !== undefined;
-  };
+  const access = patientAccessOf(request);
 
   async function authorize(
     id: string,
@@ -91,29 +67,13 @@ export function patients(request: AccessRequest) {
   ): Promise<Stored<Patient>> {
     audit.concernsPatient(id);
     if (!stored) throw new NotFoundError(`Patient/${id} is not known`);
-    const decision = await patientAccess(
-      principal,
-      {
-        patientId: id,
-        generalPractitioners: generalPractitionerIds(stored.resource),
-        hasCareLink: () => hasCareLink(id),
-      },
-      intent,
-      reason,
-    );
+    const decision = await access.decide(id, stored.resource, intent);
     if (!decision.allowed) {
       throw decision.hide
         ? new NotFoundError(`Patient/${id} is not known`)
         : new ForbiddenError('not allowed on this record');
     }
-    if (decision.breakGlass) {
-      audit.breakGlassReason = reason;
-      log().warn('break-glass access', {
-        breakGlass: true,
-        requestId: audit.facts.requestId,
-        resource: `Patient/${id}`,
-      });
-    }
+    if (decision.breakGlass) access.breakGlass(`Patient/${id}`);
     return stored;
   }
 
@@ -347,18 +307,9 @@ export function patients(request: AccessRequest) {
       );
       const matches: Stored<Patient>[] = [];
       for (const head of heads) {
-        const decision = await patientAccess(
-          principal,
-          {
-            patientId: head.id,
-            generalPractitioners: generalPractitionerIds(head.resource),
-            hasCareLink: () => hasCareLink(head.id),
-          },
-          'read',
-          reason,
-        );
+        const decision = await access.decide(head.id, head.resource, 'read');
         if (!decision.allowed) continue;
-        if (decision.breakGlass) audit.breakGlassReason = reason;
+        if (decision.breakGlass) access.breakGlass(`Patient/${head.id}`);
         audit.see(`Patient/${head.id}`);
         matches.push(head);
       }
