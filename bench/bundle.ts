@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { buildLambdaBundles, type LambdaBundle, type LambdaEntry } from '../infra/bundle/build.ts';
 import { jobs, routeEntries } from '../shared/routes.ts';
 import { ROOT } from './settings.ts';
 import { median, round } from './stats.ts';
@@ -11,20 +11,12 @@ import { median, round } from './stats.ts';
 /**
  * Each function bundled as infra/route-function.ts has the CDK bundle it (NodejsFunction:
  * esbuild --bundle --target=node24 --platform=node --format=esm --minify --sourcemap
- * --sources-content=false --external:@aws-sdk/* --banner:js=<require shim>
- * --main-fields=module,main, into index.mjs), and its cold module init timed in fresh
- * node processes started as Lambda starts them (NODE_OPTIONS=--enable-source-maps).
+ * --sources-content=false --banner:js=<require shim> --main-fields=module,main and the
+ * aliases of infra/bundle/options.ts, the AWS SDK included, into index.mjs), and its cold
+ * module init timed in fresh node processes with the stack's environment.
  */
-const CJS_REQUIRE_BANNER =
-  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
-export interface FunctionBundle {
-  id: string;
-  handler: string;
-  file: string;
-  bytes: number;
-  mapBytes: number;
-}
+export type FunctionBundle = LambdaBundle;
 
 export interface BundleSet {
   dir: string;
@@ -33,39 +25,17 @@ export interface BundleSet {
 }
 
 /**
- * One esbuild run with an entry point per function (no code splitting, so each output is the
- * bundle a single-entry run would give, `<id>/index.mjs` as the CDK names it). Bundles land
- * outside the repository (Biome would lint them), next to a link to node_modules: the SDK
- * stays external, as the Lambda runtime provides it.
+ * Every function of the route table and the jobs, bundled as the CDK bundles it. Bundles land
+ * outside the repository (Biome would lint them), with no node_modules in reach: a bundle
+ * that still imported a package would fail to load, as it would on Lambda.
  */
 export async function bundleFunctions(): Promise<BundleSet> {
   const dir = mkdtempSync(join(tmpdir(), 'fhir-records-bundles-'));
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  const entries: [string, string][] = [
-    ...routeEntries().map(([id, def]): [string, string] => [id, def.handler]),
-    ...Object.entries(jobs).map(([id, def]): [string, string] => [id, def.handler]),
+  const entries: LambdaEntry[] = [
+    ...routeEntries().map(([id, def]) => ({ id, handler: def.handler, access: def.access })),
+    ...Object.entries(jobs).map(([id, def]) => ({ id, handler: def.handler, access: def.access })),
   ];
-  await build({
-    absWorkingDir: ROOT,
-    entryPoints: entries.map(([id, handler]) => ({ in: join(ROOT, handler), out: `${id}/index` })),
-    outdir: dir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    target: 'node24',
-    platform: 'node',
-    format: 'esm',
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    external: ['@aws-sdk/*'],
-    banner: { js: CJS_REQUIRE_BANNER },
-    mainFields: ['module', 'main'],
-    logLevel: 'error',
-  });
-  const bundles = entries.map(([id, handler]) => {
-    const file = join(dir, id, 'index.mjs');
-    return { id, handler, file, bytes: statSync(file).size, mapBytes: statSync(`${file}.map`).size };
-  });
+  const bundles = await buildLambdaBundles(ROOT, entries, dir);
   return { dir, bundles, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -80,7 +50,6 @@ const LAMBDA_ENV = {
   INDEX_KEY_ARN: 'arn:aws:kms:us-east-1:000000000000:key/index',
   SIGNING_KEY_ARN: 'arn:aws:kms:us-east-1:000000000000:key/signing',
   CORS_ORIGINS: 'https://portal.example.com',
-  NODE_OPTIONS: '--enable-source-maps',
 };
 
 export interface InitTime {

@@ -8,10 +8,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type AccessTargets, accessStatements, type FunctionAccess } from './access.ts';
-
-/** esbuild cannot bundle CommonJS `require` calls into ESM without a `require` in scope. */
-const CJS_REQUIRE_BANNER =
-  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+import { CJS_REQUIRE_BANNER, LAMBDA_TARGET, lambdaAliases } from './bundle/options.ts';
 
 export interface RouteFunctionProps {
   /** Handler module relative to `projectRoot`; it exports `handler`. */
@@ -92,7 +89,10 @@ export class RouteFunction extends Construct {
         'Only xray:PutTraceSegments and xray:PutTelemetryRecords use Resource *: X-Ray has no resource-level permissions for them. Every data and key grant names its table, index or key.',
     });
 
-    this.environment = { ...props.environment, NODE_OPTIONS: '--enable-source-maps' };
+    // No NODE_OPTIONS=--enable-source-maps: Node would parse each bundle's source map
+    // (~750 KB) at every cold start (~25 ms here), for stack traces our logs never carry
+    // (they name errors only). The maps stay in the asset to decode a trace by hand.
+    this.environment = { ...props.environment };
     this.function = new NodejsFunction(this, 'Function', {
       entry: join(props.projectRoot, props.handler),
       handler: 'handler',
@@ -115,14 +115,20 @@ export class RouteFunction extends Construct {
       awsSdkConnectionReuse: false,
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
+        target: LAMBDA_TARGET,
         mainFields: ['module', 'main'],
         banner: CJS_REQUIRE_BANNER,
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        // The Node.js 24 runtime ships the AWS SDK v3.
-        externalModules: ['@aws-sdk/*'],
+        // The SDK is bundled (tree-shaken) rather than taken from the runtime: see bundle/options.ts.
+        externalModules: [],
+        esbuildArgs: Object.fromEntries(
+          Object.entries(lambdaAliases(props.projectRoot, props.grants.access)).map(([name, file]) => [
+            `--alias:${name}`,
+            file,
+          ]),
+        ),
         forceDockerBundling: false,
       },
     });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { inProcessDispatcher } from '../../shared/http/dispatch.ts';
+import { type HandlerModule, inProcessDispatcher } from '../../shared/http/dispatch.ts';
 import type { HttpError } from '../../shared/http/errors.ts';
 import {
   MethodNotAllowedError,
@@ -22,6 +22,8 @@ const GATEWAY_BODY_LIMIT = 10 * 1024 * 1024;
 export interface GatewayOptions {
   root: string;
   verify: Verifier;
+  /** Where each route's handler is: its source file under `root` unless given. */
+  handlerModule?: HandlerModule;
   stage?: string;
 }
 
@@ -33,7 +35,7 @@ export interface GatewayOptions {
 export function createGateway(options: GatewayOptions): Server {
   const compiled = compileRoutes();
   // The same in-process invocation the batch route uses locally: one module cache, one context.
-  const functions = inProcessDispatcher(options.root);
+  const functions = inProcessDispatcher(options.root, options.handlerModule);
 
   return createServer((req, res) => {
     serve(req, res).catch(() => {

@@ -1,13 +1,18 @@
+// The Encryption SDK's parts, not its umbrella package: @aws-crypto/client-node is CommonJS
+// and requires every keyring (RSA, hierarchical, branch keystore) at load time.
+import {
+  getLocalCryptographicMaterialsCache,
+  NodeCachingMaterialsManager,
+} from '@aws-crypto/caching-materials-manager-node';
+import { buildDecrypt } from '@aws-crypto/decrypt-node';
+import { buildEncrypt } from '@aws-crypto/encrypt-node';
+import type { EncryptionContext } from '@aws-crypto/material-management';
 import {
   AlgorithmSuiteIdentifier,
-  buildClient,
   CommitmentPolicy,
-  type EncryptionContext,
-  getLocalCryptographicMaterialsCache,
   type NodeAlgorithmSuite,
-  NodeCachingMaterialsManager,
   type NodeMaterialsManager,
-} from '@aws-crypto/client-node';
+} from '@aws-crypto/material-management-node';
 import * as z from 'zod/mini';
 import { DecryptError, KeyServiceError } from './errors.ts';
 import { createKeyring, type KeySource, type RecordsKeyring } from './keyring.ts';
@@ -45,11 +50,13 @@ const REF_PART = /^[^/]+$/;
 
 const sealedRecord = z.object({ ref: z.string(), resource: z.unknown() });
 
-const { encrypt, decrypt } = buildClient({
+const CLIENT_OPTIONS = {
   commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT,
   // Records are sealed under one wrapping key: refuse messages that make us try more.
   maxEncryptedDataKeys: 1,
-});
+};
+const { encrypt } = buildEncrypt(CLIENT_OPTIONS);
+const { decrypt } = buildDecrypt(CLIENT_OPTIONS);
 
 /**
  * Seals FHIR resources with the AWS Encryption SDK, and opens them only at the place they
@@ -92,6 +99,11 @@ export function createEnvelope(keyring: RecordsKeyring, options: EnvelopeOptions
       } catch (error) {
         if (error instanceof KeyServiceError || error instanceof DecryptError) throw error;
         throw new DecryptError('payload does not authenticate', { cause: error });
+      }
+      // We write one suite only; the Lambda bundles cannot verify ECDSA-signed ones anyway
+      // (infra/bundle/asn1-unsupported.ts).
+      if (opened.messageHeader.suiteId !== SUITE) {
+        throw new DecryptError('payload was sealed with another algorithm suite');
       }
       if (!hasExactly(opened.messageHeader.encryptionContext, encryptionContextOf(ref))) {
         throw new DecryptError('payload does not belong to this record');

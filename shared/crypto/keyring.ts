@@ -1,14 +1,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { KmsKeyringClass } from '@aws-crypto/kms-keyring';
+import type { KmsNodeClientSupplier } from '@aws-crypto/kms-keyring-node';
+import type { Keyring, Newable } from '@aws-crypto/material-management';
 import {
   type EncryptedDataKey,
+  immutableClass,
   KeyringNode,
-  KmsKeyringNode,
-  type KmsNodeClientSupplier,
+  type NodeAlgorithmSuite,
   type NodeDecryptionMaterial,
   type NodeEncryptionMaterial,
-  RawAesKeyringNode,
-  RawAesWrappingSuiteIdentifier,
-} from '@aws-crypto/client-node';
+} from '@aws-crypto/material-management-node';
+import { RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/raw-aes-keyring-node';
 import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DecryptError, KeyMaterialError, KeyServiceError } from './errors.ts';
 
@@ -50,9 +52,7 @@ export function createKeyring(source: KeySource): RecordsKeyring {
     );
   }
   const kms = kmsForEncryptionSdk(source.kmsClient ?? sharedKmsClient());
-  return new CountingKeyring(
-    new KmsKeyringNode({ generatorKeyId: source.keyArn, clientProvider: () => kms }),
-  );
+  return new CountingKeyring(new KmsKeyring({ generatorKeyId: source.keyArn, clientProvider: () => kms }));
 }
 
 /** One client per container, created on first use so local runs never build one. */
@@ -106,6 +106,17 @@ class CountingKeyring extends KeyringNode {
 }
 
 type KmsForEncryptionSdk = Exclude<ReturnType<KmsNodeClientSupplier>, false>;
+
+/**
+ * The Encryption SDK's KMS keyring, built from its class factory as `KmsKeyringNode` is,
+ * without that module's default client supplier: it imports the aggregated `KMS` client
+ * (every KMS command) at load time, and we always pass our own client.
+ */
+class KmsKeyring extends KmsKeyringClass<NodeAlgorithmSuite, KmsForEncryptionSdk>(
+  // The factory types its base as constructible; KeyringNode is abstract only in its typings.
+  KeyringNode as unknown as Newable<Keyring<NodeAlgorithmSuite>>,
+) {}
+immutableClass(KmsKeyring);
 
 /**
  * The Encryption SDK wants the aggregated v3 client (`KMS`, all commands bundled); this

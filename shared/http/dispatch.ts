@@ -49,13 +49,23 @@ export function asProxyResult(value: unknown): APIGatewayProxyResult {
 
 type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => unknown;
 
-/** Locally: the route's handler module, imported on first use (as the local gateway does). */
-export function inProcessDispatcher(root = resolve(import.meta.dirname, '../..')): Dispatcher {
+/** Where a route's handler module is: its source file by default. */
+export type HandlerModule = (id: RouteId, def: RouteDef) => string;
+
+/**
+ * Locally: the route's handler module, imported on first use (as the local gateway does).
+ * `moduleOf` may name another file per route: the tests run the Lambda bundles this way.
+ */
+export function inProcessDispatcher(
+  root = resolve(import.meta.dirname, '../..'),
+  moduleOf: HandlerModule = (_id, def) => resolve(root, def.handler),
+): Dispatcher {
   const modules = new Map<string, Promise<LambdaHandler>>();
-  const load = (def: RouteDef): Promise<LambdaHandler> => {
-    let loaded = modules.get(def.handler);
+  const load = (id: RouteId, def: RouteDef): Promise<LambdaHandler> => {
+    const file = moduleOf(id, def);
+    let loaded = modules.get(file);
     if (!loaded) {
-      loaded = import(pathToFileURL(resolve(root, def.handler)).href).then((module: unknown) => {
+      loaded = import(pathToFileURL(file).href).then((module: unknown) => {
         if (typeof module === 'object' && module !== null && 'handler' in module) {
           const { handler } = module;
           if (typeof handler === 'function') {
@@ -64,14 +74,14 @@ export function inProcessDispatcher(root = resolve(import.meta.dirname, '../..')
         }
         throw new Error(`${def.handler} does not export a handler`);
       });
-      loaded.catch(() => modules.delete(def.handler));
-      modules.set(def.handler, loaded);
+      loaded.catch(() => modules.delete(file));
+      modules.set(file, loaded);
     }
     return loaded;
   };
   return {
     async invoke(id, def, event) {
-      const handler = await load(def);
+      const handler = await load(id, def);
       return asProxyResult(await handler(event, lambdaContext(id, event.requestContext.requestId)));
     },
   };

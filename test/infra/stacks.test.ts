@@ -389,7 +389,6 @@ describe('functions and routes', () => {
           'DATA_KEY_ARN',
           'INDEX_KEY_ARN',
           'KEY_SOURCE',
-          'NODE_OPTIONS',
           'RECORDS_TABLE',
           'SIGNING_KEY_ARN',
           'STAGE',
@@ -402,7 +401,6 @@ describe('functions and routes', () => {
         STAGE: 'test',
         KEY_SOURCE: 'kms',
         CORS_ORIGINS: 'https://portal.example.com',
-        NODE_OPTIONS: '--enable-source-maps',
       });
     }
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { createGateway } from '../../infra/local/gateway.ts';
 import { createVerifier } from '../../infra/local/issuer.ts';
+import type { HandlerModule } from '../../shared/http/dispatch.ts';
 import { dataDir } from './api.ts';
 import { ROOT } from './gateway.ts';
 
@@ -17,7 +18,9 @@ const GatewayFile = z.object({
  * material: the same handlers and real HTTP, but their SDK clients and crypto live in this
  * process, so a test can inject a fault (throttling, a failing keyring) into them.
  */
-export async function startInProcessGateway(): Promise<{ url: string; close(): Promise<void> }> {
+export async function startInProcessGateway(
+  options: { handlerModule?: HandlerModule } = {},
+): Promise<{ url: string; close(): Promise<void> }> {
   const file = GatewayFile.parse(JSON.parse(readFileSync(join(dataDir(), 'gateway.json'), 'utf8')));
   const keyDir = join(dataDir(), 'keys');
   Object.assign(process.env, {
@@ -29,9 +32,13 @@ export async function startInProcessGateway(): Promise<{ url: string; close(): P
     KEY_SOURCE: 'local',
     LOCAL_KEY_DIR: keyDir,
     CORS_ORIGINS: 'https://portal.example.test',
-    LOG_LEVEL: 'SILENT',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
   });
-  const server: Server = createGateway({ root: ROOT, verify: await createVerifier(keyDir) });
+  const server: Server = createGateway({
+    root: ROOT,
+    verify: await createVerifier(keyDir),
+    ...(options.handlerModule ? { handlerModule: options.handlerModule } : {}),
+  });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -1,12 +1,36 @@
 import { randomBytes } from 'node:crypto';
+import { buildEncrypt } from '@aws-crypto/encrypt-node';
+import { AlgorithmSuiteIdentifier, CommitmentPolicy } from '@aws-crypto/material-management-node';
+import { RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/raw-aes-keyring-node';
 import { describe, expect, it } from 'vitest';
-import {
-  createEnvelope,
-  createEnvelopeFromKeySource,
-  type RecordRef,
-} from '../../../shared/crypto/envelope.ts';
-import { DecryptError } from '../../../shared/crypto/errors.ts';
-import { createKeyring } from '../../../shared/crypto/keyring.ts';
+import type { RecordRef } from '../../../shared/crypto/envelope.ts';
+import * as envelopeModule from '../../../shared/crypto/envelope.ts';
+import * as errorsModule from '../../../shared/crypto/errors.ts';
+import * as keyringModule from '../../../shared/crypto/keyring.ts';
+import { importBundled } from '../../support/bundled.ts';
+
+const fromSources = {
+  createEnvelope: envelopeModule.createEnvelope,
+  createEnvelopeFromKeySource: envelopeModule.createEnvelopeFromKeySource,
+  createKeyring: keyringModule.createKeyring,
+  DecryptError: errorsModule.DecryptError,
+};
+type CryptoModules = typeof fromSources;
+
+/**
+ * The same cases against the Lambda bundle of these modules: there the Encryption SDK runs on
+ * Node's streams (infra/bundle/readable-stream.ts), not on readable-stream's.
+ */
+const bundled = await importBundled({
+  'shared/crypto/envelope.ts': ['createEnvelope', 'createEnvelopeFromKeySource'],
+  'shared/crypto/keyring.ts': ['createKeyring'],
+  'shared/crypto/errors.ts': ['DecryptError'],
+});
+for (const name of Object.keys(fromSources)) {
+  if (typeof bundled[name] !== 'function') throw new Error(`the bundle exports no ${name}`);
+}
+// Checked above: the bundle exports the same functions, built from the same sources.
+const fromBundle = bundled as unknown as CryptoModules;
 
 const patient = {
   resourceType: 'Patient',
@@ -17,12 +41,15 @@ const patient = {
 };
 const ref: RecordRef = { tenant: 'org-a', resourceType: 'Patient', id: 'p-1', versionId: 3 };
 
-function localEnvelope(options?: Parameters<typeof createEnvelope>[1]) {
-  const keyring = createKeyring({ kind: 'local', dataKey: randomBytes(32) });
-  return { keyring, envelope: createEnvelope(keyring, options) };
-}
+describe.each<[string, CryptoModules]>([
+  ['sources', fromSources],
+  ['Lambda bundle', fromBundle],
+])('envelope (%s)', (_, { createEnvelope, createEnvelopeFromKeySource, createKeyring, DecryptError }) => {
+  function localEnvelope(options?: Parameters<typeof createEnvelope>[1]) {
+    const keyring = createKeyring({ kind: 'local', dataKey: randomBytes(32) });
+    return { keyring, envelope: createEnvelope(keyring, options) };
+  }
 
-describe('envelope', () => {
   it('opens what it sealed, for the same record version', async () => {
     const { envelope } = localEnvelope();
     const sealed = await envelope.seal(ref, patient);
@@ -64,6 +91,30 @@ describe('envelope', () => {
       if (error instanceof Error) failures.add(error.message);
     }
     expect([...failures].join('\n')).not.toMatch(/Josefina|Ångström|1984/);
+  });
+
+  it('refuses a payload sealed with an ECDSA-signed suite, which this backend never writes', async () => {
+    const dataKey = randomBytes(32);
+    const { encrypt } = buildEncrypt({ commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT });
+    const keyring = new RawAesKeyringNode({
+      keyName: 'records-data-key',
+      keyNamespace: 'records-local',
+      unencryptedMasterKey: Uint8Array.from(dataKey),
+      wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
+    });
+    const { result: signed } = await encrypt(
+      keyring,
+      Buffer.from(JSON.stringify({ ref: 'org-a/Patient/p-1/3', resource: patient })),
+      {
+        encryptionContext: { tenant: ref.tenant, resourceType: ref.resourceType, purpose: 'fhir-resource' },
+        suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
+      },
+    );
+    const envelope = createEnvelopeFromKeySource({ kind: 'local', dataKey });
+    await expect(envelope.open(ref, signed)).rejects.toBeInstanceOf(DecryptError);
+    // The same key opens an unsigned payload: the refusal is the suite's.
+    const unsigned = await createEnvelopeFromKeySource({ kind: 'local', dataKey }).seal(ref, patient);
+    expect(await envelope.open(ref, unsigned)).toEqual(patient);
   });
 
   it('refuses a payload sealed under another data key', async () => {
