@@ -258,6 +258,10 @@ const MEASURED_ROUTES = [
   'searchAppointments',
   'searchAuditEvents',
 ] as const;
+/** The memory containers' routes: BENCH_MEMORY_FUNCTIONS, where `all` means every measured route family. */
+const memoryFunctions = (): string[] =>
+  settings.memoryFunctions.includes('all') ? [...MEASURED_ROUTES] : settings.memoryFunctions;
+
 /** Routes that get a short container run only for their per-request cost (units, duration, KMS). */
 const COST_CHECKPOINT = 300;
 
@@ -285,7 +289,7 @@ async function main(): Promise<void> {
     }
     if (run.has('init') && bundles) {
       stage(`init: ${bundles.bundles.length} bundles x ${settings.initRuns} fresh processes`);
-      init = await measureInit(bundles.bundles, settings.initRuns, 3);
+      init = await measureInit(bundles.bundles, settings.initRuns, 1);
     }
     if (run.has('crypto')) {
       stage('crypto: seal and open per record');
@@ -340,16 +344,22 @@ async function main(): Promise<void> {
           floors.destroy();
         }
         if (run.has('containers')) {
-          const memoryRoutes = settings.memoryFunctions.filter((route) => !missing.includes(route));
+          const memoryRoutes = memoryFunctions().filter((route) => !missing.includes(route));
           const costRoutes = MEASURED_ROUTES.filter(
             (route) => !missing.includes(route) && !memoryRoutes.includes(route),
           );
           const inputs: Omit<ContainerInput, 'resultFile'>[] = [
-            ...costRoutes.map((route) => ({ route, checkpoints: [COST_CHECKPOINT], deadline: 0 })),
+            ...costRoutes.map((route) => ({
+              route,
+              checkpoints: [COST_CHECKPOINT],
+              deadline: 0,
+              concurrency: 1,
+            })),
             ...memoryRoutes.map((route) => ({
               route,
               checkpoints: settings.memoryCheckpoints,
               deadline: -1,
+              concurrency: settings.memoryConcurrency,
             })),
           ].map((partial) => ({
             ...partial,
@@ -362,7 +372,7 @@ async function main(): Promise<void> {
             `containers: ${memoryRoutes.join(', ')} to ${settings.memoryCheckpoints.join('/')} invocations ` +
               `(at most ${settings.containerSeconds} s each), ${costRoutes.join(', ')} to ${COST_CHECKPOINT}`,
           );
-          containers = await pool(inputs, settings.memoryParallel, (input) => {
+          const runOne = (input: Omit<ContainerInput, 'resultFile'>) => {
             const deadline =
               input.deadline < 0 && settings.containerSeconds > 0
                 ? Date.now() + settings.containerSeconds * 1000
@@ -371,7 +381,21 @@ async function main(): Promise<void> {
               say(`  ${result.route}: ${result.invocations} invocations, failures ${result.failures}`);
               return result;
             });
-          });
+          };
+          // The short cost runs first, then the long memory runs, which have DynamoDB Local
+          // to themselves (it, not the handler, bounds their pace).
+          containers = [
+            ...(await pool(
+              inputs.filter((input) => input.deadline === 0),
+              settings.memoryParallel,
+              runOne,
+            )),
+            ...(await pool(
+              inputs.filter((input) => input.deadline !== 0),
+              settings.memoryParallel,
+              runOne,
+            )),
+          ];
         }
       } finally {
         if (settings.keep) say(`kept the data dir ${gateway.dataDir}`);
@@ -429,7 +453,6 @@ const padEnd = (value: unknown, width: number): string => String(value).padEnd(w
 
 function report(input: ReportInput): void {
   const { memoryMB, bundles, init, crypto, calibration, http, missing, gatewayRss, containers } = input;
-  const slowdown = calibration?.slowdown ?? 1;
   const budgets: Budget[] = [];
   const lines: string[] = [];
   const out = (line = '') => lines.push(line);
@@ -476,13 +499,13 @@ function report(input: ReportInput): void {
       `Functions: bundle (CDK esbuild settings) and cold module init (median of ${settings.initRuns} fresh processes)`,
     );
     out(
-      `${padEnd('function', 26)}${pad('KB', 8)}${pad('map KB', 8)}${pad('init CPU', 10)}${pad('/slowdown', 11)}${pad('init wall', 11)}`,
+      `${padEnd('function', 26)}${pad('KB', 8)}${pad('map KB', 8)}${pad('init ms', 10)}${pad('init CPU ms', 13)}`,
     );
     for (const bundle of bundles.bundles) {
       const time = init?.times.find((candidate) => candidate.id === bundle.id);
       const kb = round(bundle.bytes / 1024);
       out(
-        `${padEnd(bundle.id, 26)}${pad(kb, 8)}${pad(round(bundle.mapBytes / 1024), 8)}${pad(time ? time.initCpuMs : '-', 10)}${pad(time ? round(time.initCpuMs / slowdown) : '-', 11)}${pad(time ? time.initWallMs : '-', 11)}`,
+        `${padEnd(bundle.id, 26)}${pad(kb, 8)}${pad(round(bundle.mapBytes / 1024), 8)}${pad(time ? time.initWallMs : '-', 10)}${pad(time ? time.initCpuMs : '-', 13)}`,
       );
       budgets.push({
         line: `${bundle.id}: bundle at most 500 KB minified`,
@@ -490,16 +513,20 @@ function report(input: ReportInput): void {
         detail: `${kb} KB`,
       });
       if (time) {
-        const normalized = round(time.initCpuMs / slowdown);
         budgets.push({
           line: `${bundle.id}: init at most 150 ms`,
-          // Judged on the CPU time as measured; the load-corrected figure is shown, not judged.
-          pass: time.initCpuMs <= 150,
-          detail: `${time.initCpuMs} ms CPU (${normalized} ms corrected for load /${slowdown}); wall ${time.initWallMs} ms minus empty process`,
+          // The issue's measure (a fresh process loading the bundle, minus an empty one) and
+          // the CPU time of the import (all threads, robust to load): both must hold.
+          pass: time.initWallMs <= 150 && time.initCpuMs <= 150,
+          detail: `${time.initWallMs} ms (process loading it minus an empty process), ${time.initCpuMs} ms CPU`,
         });
       }
     }
-    if (init) out(`(empty node process: ${init.emptyWallMs} ms wall)`);
+    if (init) {
+      out(
+        `(init ms: median wall time of a fresh process importing the bundle minus that of an empty process, ${init.emptyWallMs} ms; init CPU ms: CPU time of the import, all threads)`,
+      );
+    }
   }
 
   if (crypto) {
@@ -542,13 +569,15 @@ function report(input: ReportInput): void {
         pass: container.keyring.unwraps / container.invocations <= 0.01,
         detail: `${container.keyring.unwraps} unwraps in ${container.invocations} requests (${container.keyring.wraps} wraps)`,
       });
-      const memoryRun = settings.memoryFunctions.includes(container.route);
-      if (last && first && memoryRun) {
+      if (last) {
         budgets.push({
           line: `${container.route}: peak RSS at most half the Lambda memory (${memoryMB / 2} MB)`,
           pass: last.peakRssMiB * 1.048576 <= memoryMB / 2,
           detail: `${last.peakRssMiB} MiB after ${last.invocations} invocations`,
         });
+      }
+      const memoryRun = memoryFunctions().includes(container.route);
+      if (last && first && memoryRun) {
         const target = Math.max(...settings.memoryCheckpoints);
         const complete = last.invocations >= target;
         budgets.push({

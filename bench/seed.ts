@@ -1,5 +1,6 @@
 import { mintToken } from '../infra/local/issuer.ts';
 import type { BenchGateway } from './gateway.ts';
+import { CONTAINER_CLIENTS } from './settings.ts';
 import {
   ADMIN,
   appointmentBody,
@@ -50,6 +51,13 @@ export async function seed(gateway: BenchGateway, patients: number): Promise<See
   ];
   const bookingPatientId = await post(gateway, admin, '/Patient', patientBody(patients + 1));
   const containerBookingPatientId = await post(gateway, admin, '/Patient', patientBody(patients + 2));
+  // A container's updatePatient clients (one per invocation in flight) each take the next
+  // patient: these, which the gateway runs never update, so a first If-Match of version 1 is
+  // current. Their bodies are those the update workload sends back (by index in the list).
+  const containerUpdatePatientIds: string[] = [];
+  for (let n = 0; n < CONTAINER_CLIENTS; n++) {
+    containerUpdatePatientIds.push(await post(gateway, admin, '/Patient', patientBody(n, SEARCH_FAMILY)));
+  }
   // A page of appointments (and of AuditEvents) for the searched patient, at hh:30; the runs book at hh:00.
   let appointmentId = '';
   for (let n = 0; n < 12; n++) {
@@ -73,7 +81,7 @@ export async function seed(gateway: BenchGateway, patients: number): Promise<See
       appointmentId,
     },
     container: {
-      patientIds,
+      patientIds: [...containerUpdatePatientIds, ...patientIds.slice(CONTAINER_CLIENTS)],
       searchPatientId,
       practitionerId: containerPractitionerId,
       bookingPatientId: containerBookingPatientId,
