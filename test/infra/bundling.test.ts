@@ -1,9 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildLambdaBundles } from '../../infra/bundle/build.ts';
 import { routes } from '../../shared/routes.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
 import { type SynthesizedApp, synthRecordsApp } from './synth.ts';
 
 let synth: SynthesizedApp;
@@ -65,5 +70,21 @@ describe('function bundling', () => {
     expect(bundle).toContain('ECDSA-signed Encryption SDK messages are not supported');
     expect(bundle).toContain('GenerateDataKey');
     expect(bundle).toContain('TransactWriteItems');
+  });
+
+  it('builds the same file as infra/bundle/build.ts, which the benchmarks and the bundle tests use', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fhir-records-same-bundle-'));
+    try {
+      const [bundle] = await buildLambdaBundles(
+        ROOT,
+        [{ id: 'readPatient', handler: routes.readPatient.handler, access: routes.readPatient.access }],
+        dir,
+      );
+      expect(readFileSync(bundle?.file ?? '', 'utf8')).toBe(
+        readFileSync(join(assetDir('readPatient'), 'index.mjs'), 'utf8'),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
