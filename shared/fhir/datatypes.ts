@@ -383,6 +383,8 @@ export const ContainedResource = z
       .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a resource type') })
       .check(z.regex(/^[A-Z][A-Za-z]{1,63}$/, 'must be a resource type')),
     id: z.optional(fhir.id),
+    // dom-1: the container's narrative covers it; an unchecked narrative must not ride in here.
+    text: z.optional(z.never({ error: 'must not have a narrative in a contained resource (dom-1)' })),
   })
   .check(z.refine((resource) => isBoundedJson(resource, 32, 10_000), 'must be smaller and nest less deeply'));
 export type ContainedResource = z.infer<typeof ContainedResource>;

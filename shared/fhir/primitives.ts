@@ -5,6 +5,7 @@
  * OperationOutcomes and logs, and the received value may be PHI.
  */
 import * as z from 'zod/mini';
+import { narrativeViolation } from './narrative.ts';
 
 /** A missing required element and a wrong value get different words; neither repeats the input. */
 export function expecting(description: string) {
@@ -129,10 +130,14 @@ export const base64Binary = z
     z.refine(isBase64, 'must be base64 data'),
   );
 
-/** The narrative div. Full XHTML validation is out of scope; the shape and size are not. */
-export const xhtml = z
-  .string(expecting('an XHTML <div> element'))
-  .check(
-    z.maxLength(XHTML_MAX, `must be at most ${XHTML_MAX} characters`),
-    z.regex(/^<div[\s>/]/, 'must be an XHTML <div> element'),
-  );
+/** The narrative div: its shape and size, then FHIR's XHTML rules (narrative.ts). */
+export const xhtml = z.string(expecting('an XHTML <div> element')).check(
+  z.maxLength(XHTML_MAX, `must be at most ${XHTML_MAX} characters`),
+  z.regex(/^<div[\s>/]/, 'must be an XHTML <div> element'),
+  z.check((ctx) => {
+    // Only a div of bounded size reaches the parser; a message never repeats the markup.
+    if (ctx.value.length > XHTML_MAX || !/^<div[\s>/]/.test(ctx.value)) return;
+    const message = narrativeViolation(ctx.value);
+    if (message) ctx.issues.push({ code: 'custom', message, input: ctx.value });
+  }),
+);
