@@ -43,6 +43,8 @@ const AppointmentQuery = z.strictObject({
 export const contracts = {
   createAppointment: { body: Appointment, resourceType: 'Appointment' },
   searchAppointments: { query: AppointmentQuery },
+  // POST /<type>/_search: the same parameters, form-encoded in the body.
+  searchAppointmentsPost: { query: AppointmentQuery },
   readAppointment: { params: IdParams },
   updateAppointment: { params: IdParams, body: Appointment, resourceType: 'Appointment' },
   patchAppointment: { params: IdParams, body: JsonPatch, bodyType: 'json-patch', resourceType: 'JsonPatch' },

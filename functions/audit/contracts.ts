@@ -51,6 +51,8 @@ const instant = z.string('must be given once').check(z.minLength(10), z.maxLengt
 
 export const contracts = {
   searchAuditEvents: { query: AuditQuery },
+  // POST /<type>/_search: the same parameters, form-encoded in the body.
+  searchAuditEventsPost: { query: AuditQuery },
   verifyAuditLog: { query: z.strictObject({ from: instant, to: instant }) },
   readAuditEvent: { params: IdParams },
   patientAccessReport: { params: IdParams, query: z.strictObject({ _count: count, _cursor: cursor }) },

@@ -44,6 +44,8 @@ const PatientQuery = z.strictObject({
 export const contracts = {
   createPatient: { body: Patient, resourceType: 'Patient' },
   searchPatients: { query: PatientQuery },
+  // POST /<type>/_search: the same parameters, form-encoded in the body.
+  searchPatientsPost: { query: PatientQuery },
   readPatient: { params: IdParams },
   updatePatient: { params: IdParams, body: Patient, resourceType: 'Patient' },
   patchPatient: { params: IdParams, body: JsonPatch, bodyType: 'json-patch', resourceType: 'JsonPatch' },

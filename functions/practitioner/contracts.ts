@@ -9,9 +9,13 @@ import { count, cursor, IdParams, searchValue } from '../../shared/http/params.t
 import type { AnyContract } from '../../shared/http/route.ts';
 import type { RouteId } from '../../shared/routes.ts';
 
+const PractitionerQuery = z.strictObject({ name: searchValue(), _count: count, _cursor: cursor });
+
 export const contracts = {
   createPractitioner: { body: Practitioner, resourceType: 'Practitioner' },
-  searchPractitioners: { query: z.strictObject({ name: searchValue(), _count: count, _cursor: cursor }) },
+  searchPractitioners: { query: PractitionerQuery },
+  // POST /<type>/_search: the same parameters, form-encoded in the body.
+  searchPractitionersPost: { query: PractitionerQuery },
   readPractitioner: { params: IdParams },
   practitionerAvailability: { params: IdParams, query: z.strictObject({ start: instant, end: instant }) },
 } as const satisfies Partial<Record<RouteId, AnyContract>>;

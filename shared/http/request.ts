@@ -47,6 +47,60 @@ export function requestBody(
   return parsed;
 }
 
+/** The media type of `POST /<type>/_search` bodies (FHIR search with the parameters in the body). */
+export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
+
+/**
+ * A search form is a query string moved into the body: it needs no more room than a URL
+ * (API Gateway takes about 10 KB of query string), so it gets a tighter limit than resources.
+ */
+export const FORM_MAX_BYTES = 16 * 1024;
+
+/**
+ * The parameters of an `application/x-www-form-urlencoded` body, in order, repeated names
+ * kept (`date=ge..&date=le..`). A malformed percent-escape is a 400, never a silent guess.
+ */
+export function formParameters(
+  event: APIGatewayProxyEvent,
+  headers: Readonly<Record<string, string>>,
+): [string, string][] {
+  const raw = event.body ?? '';
+  if (Buffer.byteLength(raw, event.isBase64Encoded ? 'base64' : 'utf8') > FORM_MAX_BYTES) {
+    throw new PayloadTooLargeError(FORM_MAX_BYTES);
+  }
+  const [mediaType, ...options] = (headers['content-type'] ?? '').split(';').map((part) => part.trim());
+  const charset = options.find((option) => /^charset=/i.test(option))?.slice('charset='.length);
+  if (mediaType?.toLowerCase() !== FORM_MEDIA_TYPE || (charset && !/^"?utf-8"?$/i.test(charset))) {
+    throw new UnsupportedMediaTypeError([`${FORM_MEDIA_TYPE} (UTF-8)`]);
+  }
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  const decode = (part: string): string => {
+    try {
+      return decodeURIComponent(part.replaceAll('+', ' '));
+    } catch {
+      // The message names neither the parameter nor its value: either may be PHI.
+      throw new BadRequestError('the form body has a malformed percent-escape', {
+        code: 'structure',
+        details: [
+          {
+            location: 'body',
+            message: 'must be application/x-www-form-urlencoded with valid %XX escapes of UTF-8',
+          },
+        ],
+      });
+    }
+  };
+  return text
+    .split('&')
+    .filter((pair) => pair.length > 0)
+    .map((pair): [string, string] => {
+      const equals = pair.indexOf('=');
+      return equals < 0
+        ? [decode(pair), '']
+        : [decode(pair.slice(0, equals)), decode(pair.slice(equals + 1))];
+    });
+}
+
 function depthOf(value: unknown, depth = 0): number {
   if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return depth;
   let deepest = depth;

@@ -1,4 +1,4 @@
-import middy, { type MiddlewareObj } from '@middy/core';
+import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { appendAuditEvent } from '../audit/log.ts';
@@ -8,7 +8,7 @@ import { describeIssues } from '../fhir/issues.ts';
 import type { RouteDef } from '../routes.ts';
 import { BadRequestError, ForbiddenError, HttpError, ServiceUnavailableError } from './errors.ts';
 import { log } from './logger.ts';
-import { requestBody, toHttpError } from './request.ts';
+import { formParameters, requestBody, toHttpError } from './request.ts';
 import type { FhirResponse } from './response.ts';
 import { serialize } from './serialize.ts';
 
@@ -191,6 +191,63 @@ const authenticate = (def: RouteDef): Middleware => ({
   },
 });
 
+/** `POST /<type>/_search`: a search whose parameters come in a form body, not the URL. */
+const isFormSearch = (def: RouteDef): boolean => def.method === 'POST' && def.interaction === 'search-type';
+
+/**
+ * FHIR search by POST, so that search values (names, birth dates, identifiers) stay out of
+ * URLs and so out of every log and trace that records one. The form's parameters join the
+ * URL's (FHIR: the same as repeating them) and the search then runs exactly as its GET twin:
+ * same contract, paging, `_summary`, `_format`, policy and audit.
+ *
+ * Its Bundle links carry the opaque cursor and nothing else: `self` and `next` point at the
+ * same `_search` URL, and the client POSTs the same form to the `next` link. A GET link could
+ * only carry the criteria in the URL (the cursor is bound to the query, it does not hold it),
+ * which is what searching by POST avoids.
+ */
+const formSearch = (def: RouteDef): Middleware => ({
+  before: (request) => {
+    if (!isFormSearch(def)) return;
+    const event = request.event;
+    const merged = new Map<string, string[]>();
+    const fromUrl = event.multiValueQueryStringParameters
+      ? Object.entries(event.multiValueQueryStringParameters)
+      : Object.entries(event.queryStringParameters ?? {}).map(
+          ([name, value]) => [name, value === undefined ? [] : [value]] as const,
+        );
+    for (const [name, values] of fromUrl) if (values) merged.set(name, [...values]);
+    for (const [name, value] of formParameters(event, stateOf(event).headers))
+      merged.set(name, [...(merged.get(name) ?? []), value]);
+    // Entries, not assignments: a parameter named `__proto__` stays an ordinary key.
+    event.multiValueQueryStringParameters = merged.size > 0 ? Object.fromEntries(merged) : null;
+    event.queryStringParameters =
+      merged.size > 0
+        ? Object.fromEntries([...merged].map(([name, values]) => [name, values.at(-1) ?? '']))
+        : null;
+  },
+  after: (request) => {
+    const response: unknown = request.response;
+    if (!isFormSearch(def) || !isFhirResponse(response)) return;
+    const state = stateOf(request.event);
+    const target = `${baseUrlOf(request.event, state.headers)}${def.path}`;
+    const cursorOnly = (url: string): string => {
+      const cursor = URL.canParse(url) ? new URL(url).searchParams.get('_cursor') : null;
+      return cursor ? `${target}?${new URLSearchParams({ _cursor: cursor }).toString()}` : target;
+    };
+    const body = response.body;
+    if (isRecord(body) && Array.isArray(body.link)) {
+      body.link = body.link.map((link) =>
+        isRecord(link) && typeof link.url === 'string' ? { ...link, url: cursorOnly(link.url) } : link,
+      );
+    }
+    // The exports (CSV, NDJSON) page with a Link header instead.
+    const link = response.headers?.Link;
+    if (response.headers && link) {
+      response.headers.Link = link.replace(/<([^>]*)>/g, (_, url: string) => `<${cursorOnly(url)}>`);
+    }
+  },
+});
+
 function parseWith<S extends Schema>(schema: S, value: unknown, where: string): Out<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
@@ -316,12 +373,13 @@ export function route<
   def: RouteDef,
   contract: Contract<P, Q, B>,
   handle: (request: Request<Out<P>, Out<Q>, Out<B>>) => Promise<FhirResponse>,
-) {
-  return middy<Event, Result>()
+): RouteHandler {
+  const handler = middy<Event, Result>()
     .use(observe(def))
     .use(respond())
     .use(audit(def))
     .use(authenticate(def))
+    .use(formSearch(def))
     .use(negotiate())
     .handler(async (event: Event, _context: Context) => {
       const state = stateOf(event);
@@ -368,7 +426,15 @@ export function route<
       const response: unknown = await handle(request);
       return response as Result;
     });
+  return Object.assign(handler, { forRoute: (other: RouteDef) => route(other, contract, handle) });
 }
+
+/**
+ * A route's Lambda handler. `forRoute` serves another entry of the route table with the same
+ * contract and domain code (the `POST /<type>/_search` twin of a GET search): each route keeps
+ * its own function, def and audit, and the search is written once.
+ */
+export type RouteHandler = MiddyfiedHandler<Event, Result> & { forRoute(def: RouteDef): RouteHandler };
 
 function parseBody<S extends Schema>(schema: S, resourceType: string | undefined, raw: unknown): Out<S> {
   const parsed = schema.safeParse(raw);

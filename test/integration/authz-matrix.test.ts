@@ -50,6 +50,8 @@ interface Probe {
   method?: string;
   path: string;
   body?: unknown;
+  /** An application/x-www-form-urlencoded body (POST /<type>/_search). */
+  form?: Record<string, string>;
   headers?: Record<string, string>;
 }
 
@@ -72,6 +74,7 @@ const all = (expected: Expected): Partial<Record<Target, Expected>> => ({
   foreign: expected,
 });
 const stale = { 'if-match': 'W/"999"' };
+const FORM = 'application/x-www-form-urlencoded';
 const patch = { 'content-type': 'application/json-patch+json', 'if-match': 'W/"999"' };
 const pick = (target: Target, own: string, other: string) => (target === 'other' ? other : own);
 
@@ -116,6 +119,16 @@ const matrix: Record<RouteId, Row | 'public'> = {
   },
   searchPatients: {
     probe: (t) => ({ path: `/Patient?_id=${t.patient}` }),
+    expected: {
+      patient: { own: '200:1', other: '200:0', foreign: '200:0' },
+      clinician: { own: '200:1', other: '200:0', foreign: '200:0' },
+      compliance: all(403),
+      admin: { own: '200:1', other: '200:1', foreign: '200:0' },
+    },
+  },
+  // The same search by POST, its parameters in a form body: exactly the GET row's answers.
+  searchPatientsPost: {
+    probe: (t) => ({ method: 'POST', path: '/Patient/_search', form: { _id: t.patient } }),
     expected: {
       patient: { own: '200:1', other: '200:0', foreign: '200:0' },
       clinician: { own: '200:1', other: '200:0', foreign: '200:0' },
@@ -205,6 +218,20 @@ const matrix: Record<RouteId, Row | 'public'> = {
       admin: { own: '200:1', foreign: '200:0' },
     },
   },
+  // The same search by POST, its parameters in a form body: exactly the GET row's answers.
+  searchPractitionersPost: {
+    probe: (t) => ({
+      method: 'POST',
+      path: '/Practitioner/_search',
+      form: { name: t.org.practitionerFamily },
+    }),
+    expected: {
+      patient: { own: '200:1', foreign: '200:0' },
+      clinician: { own: '200:1', foreign: '200:0' },
+      compliance: { own: '200:1', foreign: '200:0' },
+      admin: { own: '200:1', foreign: '200:0' },
+    },
+  },
   readPractitioner: {
     probe: (t) => ({ path: `/Practitioner/${t.org.practitioner}` }),
     expected: {
@@ -245,6 +272,16 @@ const matrix: Record<RouteId, Row | 'public'> = {
   },
   searchAppointments: {
     probe: (t) => ({ path: `/Appointment?patient=${t.patient}` }),
+    expected: {
+      patient: { own: '200:1', other: '200:0', foreign: '200:0' },
+      clinician: { own: '200:1', other: '200:0', foreign: '200:0' },
+      compliance: all(403),
+      admin: { own: '200:1', other: '200:1', foreign: '200:0' },
+    },
+  },
+  // The same search by POST, its parameters in a form body: exactly the GET row's answers.
+  searchAppointmentsPost: {
+    probe: (t) => ({ method: 'POST', path: '/Appointment/_search', form: { patient: t.patient } }),
     expected: {
       patient: { own: '200:1', other: '200:0', foreign: '200:0' },
       clinician: { own: '200:1', other: '200:0', foreign: '200:0' },
@@ -300,6 +337,20 @@ const matrix: Record<RouteId, Row | 'public'> = {
   },
   searchAuditEvents: {
     probe: (t) => ({ path: `/AuditEvent?agent=${t.org.agent}&_count=1` }),
+    expected: {
+      patient: all(403),
+      clinician: all(403),
+      compliance: { own: '200:1', foreign: '200:0' },
+      admin: all(403),
+    },
+  },
+  // The same search by POST, its parameters in a form body: exactly the GET row's answers.
+  searchAuditEventsPost: {
+    probe: (t) => ({
+      method: 'POST',
+      path: '/AuditEvent/_search',
+      form: { agent: t.org.agent, _count: '1' },
+    }),
     expected: {
       patient: all(403),
       clinician: all(403),
@@ -445,7 +496,9 @@ describe('the authorization matrix', () => {
                 ? { rawBody: JSON.stringify(probe.body) }
                 : { body: probe.body }
               : {}),
+            ...(probe.form ? { rawBody: new URLSearchParams(probe.form).toString() } : {}),
             ...(probe.headers ? { headers: probe.headers } : {}),
+            ...(probe.form ? { headers: { ...probe.headers, 'content-type': FORM } } : {}),
           });
           const entries = field(response.json, 'entry');
           const got =
