@@ -247,6 +247,10 @@ function errorResponses(def: RouteDef, contract: AnyContract | undefined): Recor
     errors['415'] = outcome('Unsupported Content-Type');
     errors['422'] = outcome('Valid FHIR that breaks a business rule');
   }
+  if (def.method === 'POST' && def.interaction === 'search-type') {
+    errors['413'] = outcome('Form body larger than 16 KB');
+    errors['415'] = outcome('Content-Type is not application/x-www-form-urlencoded (UTF-8)');
+  }
   if (def.interaction === 'update' || def.interaction === 'patch') {
     errors['409'] = outcome('Conflicts with the current state');
     errors['412'] = outcome('If-Match does not name the current version');
@@ -278,6 +282,54 @@ const SUMMARY_COUNT: Parameter = {
   description: 'count: a Bundle with only `total` (counted through the pages, up to a cap)',
 };
 
+const NEXT_PAGE_CURSOR: Parameter = {
+  name: '_cursor',
+  in: 'query',
+  required: false,
+  schema: { type: 'string' },
+  description: 'The opaque cursor of a `next` link: POST the same form to that link for the next page',
+};
+
+/**
+ * `POST /<type>/_search`: the GET search's parameters as an `application/x-www-form-urlencoded`
+ * body, the way to search without search values (PHI) in the URL. Repeatable parameters
+ * (`date=ge..&date=le..`) repeat in the form.
+ */
+function formSearchBody(contract: AnyContract | undefined): Json {
+  const fields = [
+    ...(contract?.query ? parametersOf(contract.query, 'query') : []),
+    SUMMARY_COUNT,
+    ...COMMON_QUERY,
+  ];
+  const repeatable = fields.filter((field) => field.explode);
+  return {
+    required: false,
+    description:
+      'The search parameters of the GET search, form-encoded: search this way to keep names, birth dates and identifiers out of URLs (and so out of logs and traces). Parameters in the URL join those of the body. Links of the answer carry only `_cursor`: POST the same form to the `next` link for the next page.',
+    content: {
+      'application/x-www-form-urlencoded': {
+        schema: {
+          type: 'object',
+          additionalProperties: false,
+          properties: Object.fromEntries(
+            fields.map((field) => [
+              field.name,
+              field.description ? { ...field.schema, description: field.description } : field.schema,
+            ]),
+          ),
+        },
+        ...(repeatable.length > 0
+          ? {
+              encoding: Object.fromEntries(
+                repeatable.map((field) => [field.name, { style: 'form', explode: true }]),
+              ),
+            }
+          : {}),
+      },
+    },
+  };
+}
+
 function operation(
   id: RouteId,
   def: RouteDef,
@@ -296,9 +348,12 @@ function operation(
       },
     );
   }
-  if (contract?.query) parameters.push(...parametersOf(contract.query, 'query'));
-  if (def.interaction === 'search-type') parameters.push(SUMMARY_COUNT);
-  parameters.push(...COMMON_QUERY);
+  // A POST search takes its parameters in the form body (formSearchBody), not the URL.
+  const formSearch = def.method === 'POST' && def.interaction === 'search-type';
+  if (contract?.query && !formSearch) parameters.push(...parametersOf(contract.query, 'query'));
+  if (def.interaction === 'search-type' && !formSearch) parameters.push(SUMMARY_COUNT);
+  if (!formSearch) parameters.push(...COMMON_QUERY);
+  if (formSearch) parameters.push(NEXT_PAGE_CURSOR);
 
   const headerParameters: Json[] = [];
   if (def.interaction === 'update' || def.interaction === 'patch' || def.interaction === 'delete') {
@@ -357,6 +412,7 @@ function operation(
     ...(body
       ? { requestBody: { required: true, content: { [mediaType]: { schema: schemaOf(body, components) } } } }
       : {}),
+    ...(formSearch ? { requestBody: formSearchBody(contract) } : {}),
     responses: {
       ...successResponses(def),
       ...errorResponses(def, contract),

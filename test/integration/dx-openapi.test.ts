@@ -69,10 +69,25 @@ describe('GET /openapi.json', () => {
       expect(names(parameters, 'path'), id).toEqual(pathParams);
       if (def.auth === 'jwt' && def.interaction !== 'batch')
         expect(id in contracts, `${id} has no contract`).toBe(true);
-      const query = names(parameters, 'query');
+      // A POST search takes the GET search's parameters in its form body, the URL only its cursor.
+      const formSearch = def.method === 'POST' && def.interaction === 'search-type';
+      const form = Object.keys(
+        Object(
+          field(
+            operation,
+            'requestBody',
+            'content',
+            'application/x-www-form-urlencoded',
+            'schema',
+            'properties',
+          ),
+        ),
+      );
+      if (formSearch) expect(names(parameters, 'query'), id).toEqual(['_cursor']);
+      const query = formSearch ? form : names(parameters, 'query');
       for (const param of def.searchParams ?? []) expect(query, `${id} ${param.name}`).toContain(param.name);
       if (def.interaction === 'search-type')
-        expect(query).toEqual(expect.arrayContaining(['_count', '_summary']));
+        expect(query).toEqual(expect.arrayContaining(['_count', '_summary', '_format']));
     }
     const searchAppointments = field(doc, 'paths', '/Appointment', 'get', 'parameters');
     const date = (Array.isArray(searchAppointments) ? searchAppointments : []).find(
@@ -80,6 +95,19 @@ describe('GET /openapi.json', () => {
     );
     // `date=ge..&date=le..`: a repeatable parameter.
     expect(field(date, 'explode')).toBe(true);
+    expect(
+      field(
+        doc,
+        'paths',
+        '/Appointment/_search',
+        'post',
+        'requestBody',
+        'content',
+        'application/x-www-form-urlencoded',
+        'encoding',
+        'date',
+      ),
+    ).toEqual({ style: 'form', explode: true });
     expect(names(field(doc, 'paths', '/Patient/{id}', 'put', 'parameters'), 'header')).toContain('If-Match');
   });
 
