@@ -137,12 +137,14 @@ export class RecordsApi extends Construct {
             sub: AccessLogField.contextAuthorizerClaims('sub'),
             errorType: AccessLogField.contextErrorResponseType(),
             wafStatus: AccessLogField.contextWafResponseCode(),
-            xrayTraceId: AccessLogField.contextXrayTraceId(),
           }),
         ),
         loggingLevel: MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
-        tracingEnabled: true,
+        // No X-Ray on the stage: its segments record the full request URL, query string and
+        // all (`?family=..&identifier=<SSN>`), and X-Ray has no way to leave it out. The
+        // functions keep active tracing; their segments carry no URL.
+        tracingEnabled: false,
         metricsEnabled: true,
         throttlingRateLimit: stage.apiRateLimit,
         throttlingBurstLimit: stage.apiBurstLimit,
@@ -162,6 +164,11 @@ export class RecordsApi extends Construct {
         id: 'HIPAA.Security-APIGWCacheEnabledAndEncrypted',
         reason:
           'No stage cache on purpose: responses are per-user PHI answered with Cache-Control no-store, and a cache would serve them after access is revoked.',
+      },
+      {
+        id: 'HIPAA.Security-APIGWXrayEnabled',
+        reason:
+          'X-Ray is off on the stage on purpose: API Gateway segments record the full request URL with its query string (search values are PHI) and cannot redact it. Every function keeps active X-Ray tracing.',
       },
       {
         id: 'HIPAA.Security-APIGWSSLEnabled',

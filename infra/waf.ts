@@ -28,7 +28,9 @@ export class ApiFirewall extends Construct {
     const stack = Stack.of(this);
     const metric = (name: string) => ({
       cloudWatchMetricsEnabled: true,
-      sampledRequestsEnabled: true,
+      // Sampled requests keep whole requests (headers, query string) for hours, outside the
+      // log's redaction: they would hold the PHI the log configuration removes.
+      sampledRequestsEnabled: false,
       metricName: name,
     });
 
@@ -78,8 +80,14 @@ export class ApiFirewall extends Construct {
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       ],
-      // Bearer tokens and search values (names, birth dates) must not reach the WAF log.
-      redactedFields: [{ singleHeader: { Name: 'authorization' } }, { queryString: {} }],
+      // Bearer tokens, search values (names, birth dates), the free-text break-glass reason
+      // and the User-Agent (free text a client controls) must not reach the WAF log.
+      redactedFields: [
+        { singleHeader: { Name: 'authorization' } },
+        { singleHeader: { Name: 'x-break-glass-reason' } },
+        { singleHeader: { Name: 'user-agent' } },
+        { queryString: {} },
+      ],
     });
     logging.node.addDependency(logs);
   }

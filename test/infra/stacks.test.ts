@@ -489,18 +489,38 @@ describe('functions and routes', () => {
 });
 
 describe('the API', () => {
-  it('logs access in JSON and execution at ERROR without data trace, with X-Ray and throttling', () => {
+  it('logs access in JSON and execution at ERROR without data trace, with throttling and without X-Ray on the stage', () => {
     const [[, stage] = ['', undefined]] = resourcesOfType(synth.apiTemplate, 'AWS::ApiGateway::Stage');
     const p = props(stage);
     expect(p).toMatchObject({
       StageName: 'test',
-      TracingEnabled: true,
+      // API Gateway's X-Ray segments record the whole URL, query string (search values) included.
+      TracingEnabled: false,
       MethodSettings: [
         expect.objectContaining({ LoggingLevel: 'ERROR', DataTraceEnabled: false, ThrottlingRateLimit: 100 }),
       ],
     });
     const format = z.object({ Format: z.string() }).parse(p.AccessLogSetting).Format;
     expect(JSON.parse(format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+  });
+
+  it('records no query string anywhere: the access log names the route template, never the path or its parameters', () => {
+    const [[, stage] = ['', undefined]] = resourcesOfType(synth.apiTemplate, 'AWS::ApiGateway::Stage');
+    const format = z.object({ Format: z.string() }).parse(props(stage).AccessLogSetting).Format;
+    const fields = Object.values(z.record(z.string(), z.string()).parse(JSON.parse(format)));
+    expect(fields).toContain('$context.resourcePath');
+    for (const value of fields) {
+      // `$context.path` and `$context.requestOverride.*` carry the URL; `$input.params()` the query string.
+      expect(value).not.toMatch(/^\$context\.path$|requestOverride|\$input\.|querystring|xrayTraceId/i);
+    }
+    const methods = resourcesOfType(synth.apiTemplate, 'AWS::ApiGateway::Method');
+    for (const [id, method] of methods) {
+      const parameters = Object.keys(Object(props(method).RequestParameters));
+      expect(
+        parameters.filter((name) => name.includes('querystring')),
+        id,
+      ).toEqual([]);
+    }
   });
 
   it('is associated with a regional WAF web ACL with the managed rule groups, a rate rule and redacted logs', () => {
@@ -529,6 +549,27 @@ describe('the API', () => {
     );
     expect(JSON.stringify(props(logging).LogDestinationConfigs)).toContain('log-group:aws-waf-logs-');
     expect(props(logging).RedactedFields).toContainEqual({ SingleHeader: { Name: 'authorization' } });
+  });
+
+  it('keeps tokens, the break-glass reason, the User-Agent and query strings out of the WAF log and its samples', () => {
+    const [[, logging] = ['', undefined]] = resourcesOfType(
+      synth.apiTemplate,
+      'AWS::WAFv2::LoggingConfiguration',
+    );
+    const redacted = props(logging).RedactedFields;
+    for (const header of ['authorization', 'x-break-glass-reason', 'user-agent'])
+      expect(redacted).toContainEqual({ SingleHeader: { Name: header } });
+    expect(redacted).toContainEqual({ QueryString: {} });
+    const [[, acl] = ['', undefined]] = resourcesOfType(synth.apiTemplate, 'AWS::WAFv2::WebACL');
+    const visibility = [
+      props(acl).VisibilityConfig,
+      ...z
+        .array(z.looseObject({ VisibilityConfig: z.unknown() }))
+        .parse(props(acl).Rules)
+        .map((rule) => rule.VisibilityConfig),
+    ];
+    expect(visibility.length).toBeGreaterThan(4);
+    for (const config of visibility) expect(config).toMatchObject({ SampledRequestsEnabled: false });
   });
 
   it('answers gateway errors with a FHIR OperationOutcome and the security headers', () => {
