@@ -1,4 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RouteDef, routeEntries, routes } from '../../shared/routes.ts';
 import { type ApiResponse, api, field, token } from '../support/api.ts';
 import { createPatient, entryIds, newOrg, nextLink } from '../support/patients.ts';
@@ -55,6 +56,18 @@ beforeAll(async () => {
     );
   }
 });
+
+/** The gateway's log lines of one request (the log is written as requests finish). */
+async function logLines(requestId: string): Promise<string[]> {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const lines = readFileSync(inject('gatewayLog'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes(requestId));
+    if (lines.length > 0) return lines;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  return [];
+}
 
 describe('POST /<type>/_search', () => {
   it('every GET search of the route table has a POST _search twin with the same roles, policy, audit and parameters', () => {
@@ -212,5 +225,22 @@ describe('POST /<type>/_search', () => {
     expect(byPost.status, byPost.text).toBe(200);
     expect(entryIds(byPost)).toEqual(entryIds(byGet));
     expect(routes.searchPractitionersPost.path).toBe('/Practitioner/_search');
+  });
+
+  it('the request log line of a search, by GET or by POST, names the route template and none of its values', async () => {
+    const marker = `Zorblat${Date.now()}`;
+    const byGet = await api(`/Patient?family=${marker}&birthdate=1999-09-09`, { token: admin });
+    const byPost = await post('/Patient/_search', `family=${marker}&birthdate=1999-09-09`);
+    for (const [response, route] of [
+      [byGet, 'GET /Patient'],
+      [byPost, 'POST /Patient/_search'],
+    ] as const) {
+      expect(response.status, response.text).toBe(200);
+      const lines = await logLines(String(response.headers.get('x-request-id')));
+      expect(lines.some((line) => line.includes(`"route":"${route}"`))).toBe(true);
+    }
+    const log = readFileSync(inject('gatewayLog'), 'utf8');
+    expect(log).not.toContain(marker);
+    expect(log).not.toContain('1999-09-09');
   });
 });
