@@ -78,9 +78,9 @@ describe('POST /<type>/_search', () => {
       const twin = searches.find(
         ([, other]) => other.method === 'POST' && other.path === `${def.path}/_search`,
       );
-      expect(twin, `${id} has no POST ${def.path}/_search`).toBeDefined();
+      if (!twin) throw new Error(`${id} has no POST ${def.path}/_search`);
       const { method: _m, path: _p, handler: _h, summary: _s, ...same } = def;
-      const { method: _tm, path: _tp, handler: _th, summary: _ts, ...twinSame } = twin?.[1] as RouteDef;
+      const { method: _tm, path: _tp, handler: _th, summary: _ts, ...twinSame }: RouteDef = twin[1];
       expect(twinSame, id).toEqual(same);
     }
   });
