@@ -204,23 +204,24 @@ function storedParticipants(appointment: Appointment): Participants {
 }
 
 const iso = (instant: number): string => new Date(instant).toISOString();
+const minute = (instant: number): string => `${iso(instant).slice(0, 16)}Z`;
 
 /** What a patient may touch in their appointment: they cancel it, with a reason. */
 const PATIENT_PATH = /^\/(status|cancelationReason)(\/|$)/;
 
 /**
  * The operations of a patient's JSON Patch that reach beyond status and cancelationReason.
- * Checked before the patch is applied, so a patient's patch never does other work. Pure.
+ * Checked before the patch is applied, so a patient's patch never does other work. `copy` and
+ * `move` are refused too: a cancellation needs neither, and a reason copied into itself
+ * doubles with every operation. Pure.
  */
 export function patientPatchIssues(operations: JsonPatch): FhirIssue[] {
   return operations.flatMap((operation, index) =>
-    [operation.path, ...('from' in operation ? [operation.from] : [])].some(
-      (path) => !PATIENT_PATH.test(path),
-    )
+    'from' in operation || !PATIENT_PATH.test(operation.path)
       ? [
           {
             location: `JsonPatch[${index}]`,
-            message: 'a patient may change only /status and /cancelationReason',
+            message: 'a patient may only add, replace, remove or test /status and /cancelationReason',
           },
         ]
       : [],
@@ -244,7 +245,6 @@ export function patientChangeIssues(current: Appointment, next: Appointment): Fh
       message: 'a patient may change only status and cancelationReason',
     }));
 }
-const minute = (instant: number): string => `${iso(instant).slice(0, 16)}Z`;
 
 /** What a lock item stands for, to name the clash when its condition fails. */
 interface LockUse {

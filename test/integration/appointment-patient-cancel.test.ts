@@ -94,6 +94,13 @@ describe('a cancelling patient changes status and cancelationReason only', () =>
       id,
       await patchAs(patient, id, [...cancelOps, { op: 'remove', path: '/no/such/element' }]),
     );
+    // Copies of the reason into itself would double it with every operation: refused unapplied.
+    const bomb = Array.from({ length: 98 }, () => ({
+      op: 'copy',
+      from: '/cancelationReason',
+      path: '/cancelationReason/extension',
+    }));
+    await expectUnchanged(id, await patchAs(patient, id, [...cancelOps, ...bomb]));
     // A copy into the reason still reads from elsewhere in the appointment.
     await expectUnchanged(
       id,

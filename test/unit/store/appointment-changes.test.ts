@@ -16,7 +16,7 @@ const booked: Appointment = {
 };
 
 describe('what a cancelling patient may change', () => {
-  it('lets a patch touch /status and /cancelationReason only, from and path alike', () => {
+  it('lets a patch add, replace, remove or test /status and /cancelationReason, and nothing else', () => {
     expect(
       patientPatchIssues([
         { op: 'test', path: '/status', value: 'booked' },
@@ -31,8 +31,11 @@ describe('what a cancelling patient may change', () => {
         { op: 'replace', path: '/description', value: 'x' },
         { op: 'copy', from: '/participant', path: '/cancelationReason/extension' },
         { op: 'add', path: '/statusReason', value: 'x' },
+        // Inside the reason, but a copy of itself into itself doubles it: refused too.
+        { op: 'copy', from: '/cancelationReason', path: '/cancelationReason/coding' },
+        { op: 'move', from: '/cancelationReason/text', path: '/cancelationReason/extension' },
       ]).map((issue) => issue.location),
-    ).toEqual(['JsonPatch[1]', 'JsonPatch[2]', 'JsonPatch[3]']);
+    ).toEqual(['JsonPatch[1]', 'JsonPatch[2]', 'JsonPatch[3]', 'JsonPatch[4]', 'JsonPatch[5]']);
   });
 
   it('names every element a new version changes besides status, cancelationReason and server meta', () => {
