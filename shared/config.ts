@@ -54,6 +54,11 @@ const EnvSchema = z.object({
       ),
     ),
   ),
+  /**
+   * Days a clinician keeps access to a patient after the end of their last appointment (or
+   * after registering the patient): long enough for results and follow-up, not for ever.
+   */
+  CARE_ACCESS_DAYS_AFTER_VISIT: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(3660)), 30),
   /** Days an AuditEvent is kept; HIPAA documentation retention is six years. */
   AUDIT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(2192)), 2192),
 });

@@ -6,7 +6,7 @@ import { idempotencyOf } from '../../shared/store/idempotency.ts';
 import { contracts } from './contracts.ts';
 
 /**
- * POST /Appointment · patient (for themself), clinician (patients they may access), admin ·
+ * POST /Appointment · patient (for themself), clinician (patients they care for; break-glass is 403), admin ·
  * audit C · 201|400|401|403|409 (time taken)|415|422 (invalid visit, unknown participant, outside working hours)
  */
 export const handler = route(routes.createAppointment, contracts.createAppointment, async (request) => {

@@ -6,7 +6,7 @@ import { appointments } from '../../shared/store/appointments.ts';
 import { contracts } from './contracts.ts';
 
 /**
- * PUT /Appointment/{id} · as read; a patient may only cancel · audit U ·
+ * PUT /Appointment/{id} · as read, without break-glass; a patient may only cancel (status, cancelationReason) · audit U ·
  * 200|400|401|403|404|409 (illegal transition)|412|422 (time or participants changed)|428
  */
 export const handler = route(routes.updateAppointment, contracts.updateAppointment, async (request) => {

@@ -5,7 +5,7 @@ import { routes } from '../../shared/routes.ts';
 import { patients } from '../../shared/store/patients.ts';
 import { contracts } from './contracts.ts';
 
-/** PUT /Patient/{id} · clinician (care relationship or break-glass), admin · audit U · 200|400|401|403|404|410|412|422|428 */
+/** PUT /Patient/{id} · clinician (care relationship; break-glass is 403), admin · audit U · 200|400|401|403|404|410|412|422|428 */
 export const handler = route(routes.updatePatient, contracts.updatePatient, async (request) => {
   const stored = await patients(request).update(
     request.params.id,

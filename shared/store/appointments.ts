@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { canonicalJson } from '../audit/canonical.ts';
 import type { AuditTrail } from '../audit/trail.ts';
-import type { PatientAccess } from '../auth/policy.ts';
+import type { Intent, PatientAccess } from '../auth/policy.ts';
 import { Appointment, type AppointmentStatus } from '../fhir/appointment.ts';
 import type { FhirIssue } from '../fhir/issues.ts';
 import type { JsonPatch } from '../fhir/json-patch.ts';
@@ -205,6 +206,46 @@ function storedParticipants(appointment: Appointment): Participants {
 const iso = (instant: number): string => new Date(instant).toISOString();
 const minute = (instant: number): string => `${iso(instant).slice(0, 16)}Z`;
 
+/** What a patient may touch in their appointment: they cancel it, with a reason. */
+const PATIENT_PATH = /^\/(status|cancelationReason)(\/|$)/;
+
+/**
+ * The operations of a patient's JSON Patch that reach beyond status and cancelationReason.
+ * Checked before the patch is applied, so a patient's patch never does other work. `copy` and
+ * `move` are refused too: a cancellation needs neither, and a reason copied into itself
+ * doubles with every operation. Pure.
+ */
+export function patientPatchIssues(operations: JsonPatch): FhirIssue[] {
+  return operations.flatMap((operation, index) =>
+    'from' in operation || !PATIENT_PATH.test(operation.path)
+      ? [
+          {
+            location: `JsonPatch[${index}]`,
+            message: 'a patient may only add, replace, remove or test /status and /cancelationReason',
+          },
+        ]
+      : [],
+  );
+}
+
+/** The elements a patient's new version changes beyond status and cancelationReason. Pure. */
+export function patientChangeIssues(current: Appointment, next: Appointment): FhirIssue[] {
+  const comparable = (appointment: Appointment): Record<string, unknown> => {
+    const { status: _status, cancelationReason: _reason, meta, ...rest } = appointment;
+    const { versionId: _version, lastUpdated: _updated, ...clientMeta } = meta ?? {};
+    return Object.keys(clientMeta).length > 0 ? { ...rest, meta: clientMeta } : rest;
+  };
+  const before = comparable(current);
+  const after = comparable(next);
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .sort()
+    .filter((element) => canonicalJson(before[element]) !== canonicalJson(after[element]))
+    .map((element) => ({
+      location: `Appointment.${element}`,
+      message: 'a patient may change only status and cancelationReason',
+    }));
+}
+
 /** What a lock item stands for, to name the clash when its condition fails. */
 interface LockUse {
   owner: ScheduleOwner;
@@ -400,23 +441,32 @@ export function appointments(request: AccessRequest) {
   const access = patientAccessOf(request);
   const decisions = new Map<string, Promise<PatientAccess>>();
 
-  /** The Patient policy's decision on reading this patient's record; an unknown patient is hidden. */
-  const patientDecision = (patientId: string): Promise<PatientAccess> => {
-    let decision = decisions.get(patientId);
+  /**
+   * The Patient policy's decision on this patient for `intent` (reading, or scheduling: booking
+   * and changing appointments); an unknown patient is hidden.
+   */
+  const patientDecision = (patientId: string, intent: Intent = 'read'): Promise<PatientAccess> => {
+    const key = `${intent}#${patientId}`;
+    let decision = decisions.get(key);
     if (!decision) {
       decision = (async (): Promise<PatientAccess> => {
         const head = await getHead(patientKind, org, patientId);
         if (!head || head.deleted) return { allowed: false, hide: true };
-        return access.decide(patientId, head.resource, 'read');
+        return access.decide(patientId, head.resource, intent);
       })();
-      decisions.set(patientId, decision);
+      decisions.set(key, decision);
     }
     return decision;
   };
 
   const noteBreakGlass = (resource: string) => access.breakGlass(resource);
 
-  async function mayAccess(participants: Participants, resource: string): Promise<boolean> {
+  /** Whether the caller may see (`read`) or change (`schedule`) an appointment; a change resting on break-glass is a 403. */
+  async function mayAccess(
+    participants: Participants,
+    resource: string,
+    intent: 'read' | 'schedule' = 'read',
+  ): Promise<boolean> {
     switch (principal.role) {
       case 'admin':
         return true;
@@ -424,7 +474,8 @@ export function appointments(request: AccessRequest) {
         return participants.patientId === principal.patientId;
       case 'clinician': {
         if (participants.practitionerId === principal.practitionerId) return true;
-        const decision = await patientDecision(participants.patientId);
+        const decision = await patientDecision(participants.patientId, intent);
+        if (!decision.allowed && decision.breakGlass) throw access.breakGlassRefused(resource);
         if (decision.allowed && decision.breakGlass) noteBreakGlass(resource);
         return decision.allowed;
       }
@@ -434,13 +485,13 @@ export function appointments(request: AccessRequest) {
   }
 
   /** The head, if the caller may see it; 404 alike for unknown and not allowed. */
-  async function authorized(id: string): Promise<Stored<Appointment>> {
+  async function authorized(id: string, intent: 'read' | 'schedule' = 'read'): Promise<Stored<Appointment>> {
     audit.see(`Appointment/${id}`);
     const head = await getHead(kind, org, id);
     if (!head) throw new NotFoundError(`Appointment/${id} is not known`);
     const participants = storedParticipants(head.resource);
     audit.concernsPatient(participants.patientId);
-    if (!(await mayAccess(participants, `Appointment/${id}`))) {
+    if (!(await mayAccess(participants, `Appointment/${id}`, intent))) {
       throw new NotFoundError(`Appointment/${id} is not known`);
     }
     if (head.deleted) throw new GoneError(`Appointment/${id} has been deleted`);
@@ -461,6 +512,12 @@ export function appointments(request: AccessRequest) {
     start: iso(visit.start),
     end: iso(visit.end),
     status,
+  });
+
+  /** The care link an appointment gives its practitioner with its patient, valid past its end for a while. */
+  const careLinkKey = (visit: Visit, appointmentId: string) => ({
+    pk: careLinkPk(org, visit.practitionerId),
+    sk: careLinkSk(visit.patientId, iso(visit.end), 'appointment', appointmentId),
   });
 
   const visitOfStored = (stored: Stored<Appointment>): Visit => ({
@@ -487,6 +544,14 @@ export function appointments(request: AccessRequest) {
     next: Appointment,
   ): Promise<Stored<Appointment>> {
     expectVersion(current, ifMatch);
+    if (principal.role === 'patient') {
+      const issues = patientChangeIssues(current.resource, next);
+      if (issues.length > 0) {
+        throw new ForbiddenError('a patient may only cancel: change status and cancelationReason only', {
+          details: issues,
+        });
+      }
+    }
     const visit = visitOfStored(current);
     const proposed = participantsOf(next).participants;
     const sameTime =
@@ -530,8 +595,12 @@ export function appointments(request: AccessRequest) {
         head: headAttributes(current.id, visit, to),
         expectedVersion: current.versionId,
       })),
-      // Cancelling frees the time in the transaction that records it.
+      // Cancelling frees the time and ends the care relationship the booking created, in the
+      // transaction that records it.
       ...(cancelling ? visitLocks(org, visit).map(({ key }) => lockRelease(table, key, current.id)) : []),
+      ...(cancelling
+        ? [{ Delete: { TableName: table, Key: careLinkKey(visit, current.id) } } satisfies TransactItem]
+        : []),
     ];
     await commitRetrying(items, audit, 200, (codes) => {
       if (codes[0] === 'ConditionalCheckFailed') {
@@ -607,8 +676,10 @@ export function appointments(request: AccessRequest) {
         });
       }
       audit.concernsPatient(visit.patientId);
-      const decision = await patientDecision(visit.patientId);
+      const decision = await patientDecision(visit.patientId, 'schedule');
       if (!decision.allowed) {
+        // Break-glass opens a record for reading: a booking under it would leave a care relationship.
+        if (decision.breakGlass) throw access.breakGlassRefused(`Patient/${visit.patientId}`);
         // Unknown, deleted and not allowed read alike: no existence leak.
         throw new UnprocessableError(`Patient/${visit.patientId} is not known`, {
           details: [
@@ -619,7 +690,6 @@ export function appointments(request: AccessRequest) {
           ],
         });
       }
-      if (decision.breakGlass) noteBreakGlass(`Patient/${visit.patientId}`);
       if (!withinWorkingHours(workingHoursOf(practitioner.resource), visit.start, visit.end)) {
         throw new UnprocessableError('the appointment is outside the practitioner’s working hours', {
           details: [
@@ -647,13 +717,11 @@ export function appointments(request: AccessRequest) {
         })),
         ...locks.map(({ key }) => lockWrite(table, key, id)),
         {
-          // The booking is a care relationship (the Patient policy reads it).
-          Update: {
+          // The booking is a care relationship (the Patient policy reads it) until a while after
+          // the visit; cancelling deletes it.
+          Put: {
             TableName: table,
-            Key: { pk: careLinkPk(org, visit.practitionerId), sk: careLinkSk(visit.patientId) },
-            UpdateExpression: 'SET #reason = if_not_exists(#reason, :reason)',
-            ExpressionAttributeNames: { '#reason': 'reason' },
-            ExpressionAttributeValues: { ':reason': 'appointment' },
+            Item: { ...careLinkKey(visit, id), basis: 'appointment', end: iso(visit.end), appointmentId: id },
           },
         },
         ...(idempotency ? [idempotencyItem(idempotency, `Appointment/${id}`)] : []),
@@ -688,7 +756,7 @@ export function appointments(request: AccessRequest) {
       };
     },
 
-    read: authorized,
+    read: (id: string) => authorized(id),
 
     async history(id: string, count: number, cursor: string | undefined, binding: unknown) {
       await authorized(id);
@@ -710,7 +778,7 @@ export function appointments(request: AccessRequest) {
           details: [{ location: 'Appointment.id', message: 'must equal the id in the URL' }],
         });
       }
-      return change(await authorized(id), ifMatch, resource);
+      return change(await authorized(id, 'schedule'), ifMatch, resource);
     },
 
     async patch(
@@ -718,7 +786,16 @@ export function appointments(request: AccessRequest) {
       ifMatch: number | undefined,
       operations: JsonPatch,
     ): Promise<Stored<Appointment>> {
-      const current = await authorized(id);
+      const current = await authorized(id, 'schedule');
+      if (principal.role === 'patient') {
+        // The role rule before any patch work: a patient's patch may only cancel.
+        const issues = patientPatchIssues(operations);
+        if (issues.length > 0) {
+          throw new ForbiddenError('a patient may only cancel: patch /status and /cancelationReason only', {
+            details: issues,
+          });
+        }
+      }
       expectVersion(current, ifMatch);
       return change(current, ifMatch, patchResource(kind, current.resource, operations));
     },

@@ -1,3 +1,5 @@
+import type { CareBasis } from '../auth/policy.ts';
+
 /**
  * Keys of the records table (see shared/tables.ts recordsTable). Pure: no I/O, unit-tested.
  * FHIR ids and organization ids match [A-Za-z0-9.-]{1,64}, so '#' and '?' cannot occur in
@@ -22,9 +24,16 @@ export const searchPk = (org: string, resourceType: string, param: string, token
 export const typePk = (org: string, resourceType: string): string => `${org}#${resourceType}`;
 export const typeSk = (lastUpdated: string, id: string): string => `${lastUpdated}#${id}`;
 
-/** A care relationship between a practitioner and a patient (from a booking or a registration). */
+/**
+ * A care relationship between a practitioner and a patient, one item per basis (an appointment,
+ * a registration). The sort key puts the basis's end time (ISO 8601, UTC, fixed width) after
+ * the patient, so the practitioner's links with one patient sort by end and the latest ending
+ * one is the first of a descending Query on `careLinkPrefix`.
+ */
 export const careLinkPk = (org: string, practitionerId: string): string => `${org}#care#${practitionerId}`;
-export const careLinkSk = (patientId: string): string => patientId;
+export const careLinkPrefix = (patientId: string): string => `${patientId}#`;
+export const careLinkSk = (patientId: string, end: string, basis: CareBasis, basisId: string): string =>
+  `${careLinkPrefix(patientId)}${end}#${basis}#${basisId}`;
 
 /** Idempotency record of one caller's key (the key itself is hashed, it is client-chosen text). */
 export const idempotencyPk = (org: string, sub: string, keyHash: string): string =>

@@ -1,11 +1,20 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
 import type { AuditTrail } from '../audit/trail.ts';
-import { breakGlassReason, type Intent, type PatientAccess, patientAccess } from '../auth/policy.ts';
+import {
+  breakGlassReason,
+  type CareLink,
+  type Intent,
+  type PatientAccess,
+  patientAccess,
+} from '../auth/policy.ts';
 import type { Principal } from '../auth/principal.ts';
+import { config } from '../config.ts';
 import type { Patient } from '../fhir/patient.ts';
+import { ForbiddenError } from '../http/errors.ts';
 import { log } from '../http/logger.ts';
 import { dynamo, tableNames } from './client.ts';
-import { careLinkPk, careLinkSk } from './keys.ts';
+import { careLinkPk, careLinkPrefix } from './keys.ts';
 
 /** `Practitioner/{id}` references (relative, this server's) in Patient.generalPractitioner. */
 export function generalPractitionerIds(patient: Patient): string[] {
@@ -20,9 +29,14 @@ export interface AccessRequest {
   headers: Readonly<Record<string, string>>;
 }
 
+/** A care link item as written by bookings and registrations; anything else grants nothing. */
+const CareLinkItem = z.object({ basis: z.enum(['appointment', 'registration']), end: z.string() });
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 /**
  * The Patient policy as the repositories apply it, for one request: gathers the facts
- * (general practitioner, care link), decides, and when the decision rests on break-glass
+ * (general practitioner, care links), decides, and when the decision rests on break-glass
  * marks the AuditEvent (purpose BTG) and writes the `breakGlass: true` log line the alarm
  * counts. Patient records and appointments both decide through here, so a break-glass
  * access is recorded the same way whichever route made it.
@@ -31,16 +45,31 @@ export function patientAccessOf(request: AccessRequest) {
   const { principal, audit } = request;
   const reason = principal.role === 'clinician' ? breakGlassReason(request.headers) : undefined;
 
-  const hasCareLink = async (patientId: string): Promise<boolean> => {
-    if (!principal.practitionerId) return false;
-    const { Item } = await dynamo().send(
-      new GetCommand({
+  /**
+   * The link that ends last (the sort key orders a patient's links by end): if it grants
+   * nothing, no other does. Consistent, so a cancellation ends access at once.
+   */
+  const careLinks = async (patientId: string): Promise<CareLink[]> => {
+    if (!principal.practitionerId) return [];
+    const { Items } = await dynamo().send(
+      new QueryCommand({
         TableName: tableNames().records,
-        Key: { pk: careLinkPk(principal.org, principal.practitionerId), sk: careLinkSk(patientId) },
-        ProjectionExpression: 'pk',
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: {
+          ':pk': careLinkPk(principal.org, principal.practitionerId),
+          ':prefix': careLinkPrefix(patientId),
+        },
+        ProjectionExpression: '#basis, #end',
+        ExpressionAttributeNames: { '#basis': 'basis', '#end': 'end' },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
       }),
     );
-    return Item !== undefined;
+    return (Items ?? []).flatMap((item) => {
+      const link = CareLinkItem.safeParse(item);
+      return link.success ? [{ basis: link.data.basis, end: Date.parse(link.data.end) }] : [];
+    });
   };
 
   return {
@@ -51,7 +80,9 @@ export function patientAccessOf(request: AccessRequest) {
         {
           patientId,
           generalPractitioners: generalPractitionerIds(patient),
-          hasCareLink: () => hasCareLink(patientId),
+          careLinks: () => careLinks(patientId),
+          now: Date.now(),
+          careAccessAfterMs: config().CARE_ACCESS_DAYS_AFTER_VISIT * DAY_MS,
         },
         intent,
         reason,
@@ -62,6 +93,24 @@ export function patientAccessOf(request: AccessRequest) {
     breakGlass(resource: string): void {
       audit.breakGlassReason = reason;
       log().warn('break-glass access', { breakGlass: true, requestId: audit.facts.requestId, resource });
+    },
+
+    /**
+     * A write that rested on break-glass: the refusal is audited with purpose BTG and counted
+     * by the alarm like an access (an attempt to turn an emergency into standing access is
+     * what a reviewer wants to see). Returns the 403 to throw.
+     */
+    breakGlassRefused(resource: string): ForbiddenError {
+      audit.breakGlassReason = reason;
+      log().warn('break-glass write refused', {
+        breakGlass: true,
+        outcome: 'refused',
+        requestId: audit.facts.requestId,
+        resource,
+      });
+      return new ForbiddenError(
+        'break-glass grants read access only: changes need a care relationship with the patient',
+      );
     },
   };
 }

@@ -69,6 +69,7 @@ export function patients(request: AccessRequest) {
     if (!stored) throw new NotFoundError(`Patient/${id} is not known`);
     const decision = await access.decide(id, stored.resource, intent);
     if (!decision.allowed) {
+      if (decision.breakGlass) throw access.breakGlassRefused(`Patient/${id}`);
       throw decision.hide
         ? new NotFoundError(`Patient/${id} is not known`)
         : new ForbiddenError('not allowed on this record');
@@ -158,12 +159,19 @@ export function patients(request: AccessRequest) {
       const id = randomUUID();
       audit.concernsPatient(id);
       const extra: TransactItem[] = [];
-      // The clinician who registers a patient has a care relationship with them.
+      // The clinician who registers a patient cares for them for a while (first visit, corrections),
+      // as after a visit; lasting access rests on a generalPractitioner reference or appointments.
       if (principal.role === 'clinician' && principal.practitionerId) {
+        const registered = new Date().toISOString();
         extra.push({
           Put: {
             TableName: tableNames().records,
-            Item: { pk: careLinkPk(org, principal.practitionerId), sk: careLinkSk(id), reason: 'registered' },
+            Item: {
+              pk: careLinkPk(org, principal.practitionerId),
+              sk: careLinkSk(id, registered, 'registration', id),
+              basis: 'registration',
+              end: registered,
+            },
           },
         });
       }

@@ -111,9 +111,15 @@ async function decode<T>(kind: ResourceKind<T>, org: string, raw: unknown): Prom
   const item = StoredItem.safeParse(raw);
   if (!item.success) throw new StoredDataError(`malformed ${kind.resourceType} item`);
   const { id, versionId, lastUpdated, deleted, payload, payloadVersion, tokens } = item.data;
-  // A deletion marker keeps the payload of the version it deleted, sealed under that version.
+  // The payload opens only as the version the item says it is: a live version's own, or, for
+  // a deletion marker, the version it deleted. The clear `payloadVersion` never chooses: a
+  // table writer could otherwise serve an old ciphertext as current (a rolled-back record).
+  const sealedVersion = deleted ? versionId - 1 : versionId;
+  if (payloadVersion !== undefined && payloadVersion !== sealedVersion) {
+    throw new StoredDataError(`${kind.resourceType} item names another version than its own`);
+  }
   const plaintext = await recordEnvelope().open(
-    { tenant: org, resourceType: kind.resourceType, id, versionId: payloadVersion ?? versionId },
+    { tenant: org, resourceType: kind.resourceType, id, versionId: sealedVersion },
     payload,
   );
   const resource = kind.schema.safeParse(plaintext);
@@ -141,7 +147,11 @@ export async function getHead<T>(
       ConsistentRead: true,
     }),
   );
-  return Item ? decode(kind, org, Item) : undefined;
+  if (!Item) return undefined;
+  const stored = await decode(kind, org, Item);
+  // An item copied whole from another record opens as that record: refuse it here.
+  if (stored.id !== id) throw new StoredDataError(`${kind.resourceType} head of another record`);
+  return stored;
 }
 
 export async function getVersion<T>(
@@ -156,7 +166,12 @@ export async function getVersion<T>(
       Key: { pk: resourcePk(org, kind.resourceType, id), sk: versionSk(versionId) },
     }),
   );
-  return Item ? decode(kind, org, Item) : undefined;
+  if (!Item) return undefined;
+  const stored = await decode(kind, org, Item);
+  if (stored.id !== id || stored.versionId !== versionId) {
+    throw new StoredDataError(`${kind.resourceType} version item of another version`);
+  }
+  return stored;
 }
 
 /**
@@ -183,19 +198,22 @@ export async function getHeads<T>(
       const { Responses, UnprocessedKeys } = await dynamo().send(
         new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),
       );
+      // By key, not by the clear `id`: an item copied from another record must not stand in for it.
       for (const item of Responses?.[table] ?? []) {
-        const id: unknown = item.id;
-        if (typeof id === 'string') found.set(id, item);
+        const pk: unknown = item.pk;
+        if (typeof pk === 'string') found.set(pk, item);
       }
       keys = UnprocessedKeys?.[table]?.Keys ?? [];
     }
   }
   const stored: Stored<T>[] = [];
   for (const id of unique) {
-    const item = found.get(id);
+    const item = found.get(resourcePk(org, kind.resourceType, id));
     if (item === undefined) continue;
     try {
-      stored.push(await decode(kind, org, item));
+      const head = await decode(kind, org, item);
+      if (head.id !== id) throw new StoredDataError(`${kind.resourceType} head of another record`);
+      stored.push(head);
     } catch (error) {
       const integrity =
         error instanceof StoredDataError || (error instanceof Error && error.name === 'DecryptError');

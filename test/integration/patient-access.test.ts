@@ -150,10 +150,10 @@ const actors: Actor[] = [
     expected: ALL_ALLOWED,
   },
   {
-    who: 'a clinician stating a break-glass reason has full access',
+    who: 'a clinician stating a break-glass reason reads, and is refused every change with 403',
     caller: as({ role: 'clinician', org, sub: 'dr-btg', practitionerId: practitioner() }),
     headers: { 'x-break-glass-reason': REASON },
-    expected: ALL_ALLOWED,
+    expected: { ...ALL_ALLOWED, update: 403, patch: 403, delete: 403 },
   },
   {
     who: 'compliance staff are refused every Patient route',

@@ -5,11 +5,12 @@ import {
   getRecordItem,
   itemText,
   orgRecordItems,
+  putRecordItem,
   resourceItems,
   scanTable,
   setRecordAttribute,
 } from '../support/dynamo.ts';
-import { createPatient, newOrg, phiPatient, phiStrings, testPhi } from '../support/patients.ts';
+import { createPatient, entryIds, newOrg, phiPatient, phiStrings, testPhi } from '../support/patients.ts';
 
 const org = newOrg();
 let admin: string;
@@ -170,6 +171,92 @@ describe('payloads bound to their item', () => {
     expect(read.status).toBe(500);
     for (const secret of phiStrings(phi)) expect(read.text).not.toContain(secret);
     expect((await api(`/Patient/${mine}`, { token: admin })).status).toBe(200);
+  });
+});
+
+describe('a head opens only as its own version', () => {
+  it("a head pointed at an older version's payload by payloadVersion does not open: a revoked GP stays revoked", async () => {
+    const phi = testPhi();
+    const gp = `pr-${phi.identifier.slice(-6)}`;
+    const doctor = await token({ role: 'clinician', org, sub: 'storage-gp', practitionerId: gp });
+    const id = await createPatient(
+      admin,
+      phiPatient(phi, { generalPractitioner: [{ reference: `Practitioner/${gp}` }] }),
+    );
+    expect((await api(`/Patient/${id}`, { token: doctor })).status).toBe(200);
+    const revoked = await api(`/Patient/${id}`, {
+      method: 'PUT',
+      token: admin,
+      body: { ...phiPatient(phi), id },
+      headers: { 'if-match': 'W/"1"' },
+    });
+    expect(revoked.status, revoked.text).toBe(200);
+    expect((await api(`/Patient/${id}`, { token: doctor })).status).toBe(404);
+
+    // A table writer rolls the head back to version 1 while it still says version 2.
+    const v1 = await getRecordItem(`${org}#Patient#${id}`, 'v#0000000001');
+    await setRecordAttribute(`${org}#Patient#${id}`, 'head', 'payload', v1?.payload);
+    await setRecordAttribute(`${org}#Patient#${id}`, 'head', 'payloadVersion', 1);
+
+    const asDoctor = await api(`/Patient/${id}`, { token: doctor });
+    expect(asDoctor.status).toBe(500);
+    expect(field(asDoctor.json, 'issue', 0, 'diagnostics')).toBe('internal error');
+    for (const secret of [...phiStrings(phi), id]) expect(asDoctor.text).not.toContain(secret);
+    expect((await api(`/Patient/${id}`, { token: admin })).status).toBe(500);
+    expect((await api(`/Patient/${id}/_history`, { token: doctor })).status).toBe(500);
+    const listed = await api(`/Patient?family=${phi.family}`, { token: admin });
+    expect(listed.status, listed.text).toBe(200);
+    expect(entryIds(listed)).toEqual([]);
+    // Put back, the head's own payload reads again as version 2, and the GP stays revoked.
+    const v2 = await getRecordItem(`${org}#Patient#${id}`, 'v#0000000002');
+    await setRecordAttribute(`${org}#Patient#${id}`, 'head', 'payload', v2?.payload);
+    await setRecordAttribute(`${org}#Patient#${id}`, 'head', 'payloadVersion', 2);
+    const restored = await api(`/Patient/${id}`, { token: admin });
+    expect(restored.status, restored.text).toBe(200);
+    expect(field(restored.json, 'meta', 'versionId')).toBe('2');
+    expect((await api(`/Patient/${id}`, { token: doctor })).status).toBe(404);
+  });
+
+  it('a deletion marker pointed at an older version does not open either', async () => {
+    const phi = testPhi();
+    const gp = `pr-${phi.identifier.slice(-6)}`;
+    const doctor = await token({ role: 'clinician', org, sub: 'storage-gp', practitionerId: gp });
+    const id = await createPatient(
+      admin,
+      phiPatient(phi, { generalPractitioner: [{ reference: `Practitioner/${gp}` }] }),
+    );
+    const revoked = await api(`/Patient/${id}`, {
+      method: 'PUT',
+      token: admin,
+      body: { ...phiPatient(phi), id },
+      headers: { 'if-match': 'W/"1"' },
+    });
+    expect(revoked.status, revoked.text).toBe(200);
+    expect((await api(`/Patient/${id}`, { method: 'DELETE', token: admin })).status).toBe(204);
+    expect((await api(`/Patient/${id}/_history`, { token: doctor })).status).toBe(404);
+
+    const v1 = await getRecordItem(`${org}#Patient#${id}`, 'v#0000000001');
+    await setRecordAttribute(`${org}#Patient#${id}`, 'head', 'payload', v1?.payload);
+    await setRecordAttribute(`${org}#Patient#${id}`, 'head', 'payloadVersion', 1);
+    const history = await api(`/Patient/${id}/_history`, { token: doctor });
+    expect(history.status).toBe(500);
+    for (const secret of phiStrings(phi)) expect(history.text).not.toContain(secret);
+  });
+
+  it("another patient's whole head item copied over a head does not read as that patient", async () => {
+    const phiA = testPhi();
+    const a = await createPatient(admin, phiPatient(phiA));
+    const b = await createPatient(admin, phiPatient(testPhi()));
+    const source = await getRecordItem(`${org}#Patient#${a}`, 'head');
+    await putRecordItem({ ...source, pk: `${org}#Patient#${b}` });
+
+    const read = await api(`/Patient/${b}`, { token: admin });
+    expect(read.status).toBe(500);
+    for (const secret of [...phiStrings(phiA), a]) expect(read.text).not.toContain(secret);
+    const listed = await api(`/Patient?_id=${b}`, { token: admin });
+    expect(listed.status, listed.text).toBe(200);
+    expect(entryIds(listed)).toEqual([]);
+    expect((await api(`/Patient/${a}`, { token: admin })).status).toBe(200);
   });
 });
 

@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { breakGlassReason, patientAccess } from '../../../shared/auth/policy.ts';
+import { breakGlassReason, type CareLink, patientAccess } from '../../../shared/auth/policy.ts';
 import type { Principal } from '../../../shared/auth/principal.ts';
 
-const facts = (overrides: { gp?: string[]; care?: boolean } = {}) => ({
+const NOW = Date.parse('2026-12-02T12:00:00Z');
+const DAY = 24 * 60 * 60 * 1000;
+const facts = (overrides: { gp?: string[]; care?: boolean; links?: CareLink[] } = {}) => ({
   patientId: 'p-1',
   generalPractitioners: overrides.gp ?? [],
-  hasCareLink: async () => overrides.care ?? false,
+  careLinks: async () =>
+    overrides.links ?? (overrides.care ? [{ basis: 'appointment' as const, end: NOW + DAY }] : []),
+  now: NOW,
+  careAccessAfterMs: 30 * DAY,
 });
 const clinician: Principal = { sub: 'd', role: 'clinician', org: 'o', practitionerId: 'pr-1' };
 
@@ -35,6 +40,53 @@ describe('the patient access policy', () => {
       allowed: true,
       breakGlass: true,
     });
+  });
+
+  it('grants a stated reason read, never write or scheduling: that refusal is flagged as break-glass', async () => {
+    for (const intent of ['write', 'schedule'] as const) {
+      expect(await patientAccess(clinician, facts(), intent, 'patient unconscious in the ER')).toEqual({
+        allowed: false,
+        hide: false,
+        breakGlass: true,
+      });
+    }
+    expect(await patientAccess(clinician, facts({ gp: ['pr-1'] }), 'write', 'reason long enough')).toEqual({
+      allowed: true,
+      breakGlass: false,
+    });
+  });
+
+  it('lets a patient book for themself but not change their record', async () => {
+    const self: Principal = { sub: 'p', role: 'patient', org: 'o', patientId: 'p-1' };
+    expect((await patientAccess(self, facts(), 'schedule', undefined)).allowed).toBe(true);
+  });
+
+  it('honours a care link until the configured period after its basis ended, and not after', async () => {
+    const ended = (daysAgo: number): CareLink[] => [{ basis: 'appointment', end: NOW - daysAgo * DAY }];
+    expect((await patientAccess(clinician, facts({ links: ended(29) }), 'read', undefined)).allowed).toBe(
+      true,
+    );
+    expect((await patientAccess(clinician, facts({ links: ended(30) }), 'read', undefined)).allowed).toBe(
+      true,
+    );
+    expect(await patientAccess(clinician, facts({ links: ended(30.01) }), 'read', undefined)).toEqual({
+      allowed: false,
+      hide: true,
+    });
+    const registered: CareLink[] = [{ basis: 'registration', end: NOW - 31 * DAY }];
+    expect((await patientAccess(clinician, facts({ links: registered }), 'read', undefined)).allowed).toBe(
+      false,
+    );
+    expect(
+      (
+        await patientAccess(
+          clinician,
+          facts({ links: [{ basis: 'appointment', end: Number.NaN }] }),
+          'read',
+          undefined,
+        )
+      ).allowed,
+    ).toBe(false);
   });
 
   it('never shows clinical content to compliance staff', async () => {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { careLinkPk, resourcePk, searchPk, typePk, typeSk, versionSk } from '../../../shared/store/keys.ts';
+import {
+  careLinkPk,
+  careLinkPrefix,
+  careLinkSk,
+  resourcePk,
+  searchPk,
+  typePk,
+  typeSk,
+  versionSk,
+} from '../../../shared/store/keys.ts';
 
 describe('records table keys', () => {
   it('puts every item of one resource in one partition', () => {
@@ -33,5 +42,16 @@ describe('records table keys', () => {
 
   it('scopes care relationships to one practitioner in one organization', () => {
     expect(careLinkPk('org-1', 'pr-1')).not.toBe(careLinkPk('org-2', 'pr-1'));
+  });
+
+  it("sorts a practitioner's care links with one patient by end, apart from other patients' links", () => {
+    const early = careLinkSk('p-1', '2026-01-01T10:00:00.000Z', 'registration', 'p-1');
+    const late = careLinkSk('p-1', '2026-03-01T10:00:00.000Z', 'appointment', 'a-1');
+    expect(early < late).toBe(true);
+    expect(late.startsWith(careLinkPrefix('p-1'))).toBe(true);
+    // A patient id that extends another is not under its prefix.
+    expect(
+      careLinkSk('p-10', '2026-01-01T10:00:00.000Z', 'appointment', 'a-2').startsWith(careLinkPrefix('p-1')),
+    ).toBe(false);
   });
 });
