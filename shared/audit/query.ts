@@ -124,11 +124,11 @@ export function auditLog(request: { principal: Principal; audit: AuditTrail }) {
     cursor: string | undefined,
     binding: unknown,
   ): Promise<EventPage> {
-    const start = cursor === undefined ? undefined : await decodeCursor(cursor, binding);
+    const start = cursor === undefined ? undefined : await decodeCursor(cursor, principal, binding);
     const { raws, next } = await queryPage(plan, count, start);
     return {
       events: raws.map(toEvent).filter((event): event is LoggedEvent => event !== undefined),
-      next: next ? await encodeCursor(next, binding) : undefined,
+      next: next ? await encodeCursor(next, principal, binding) : undefined,
     };
   }
 

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
   GenerateMacCommand,
   type KMSClient,
@@ -11,10 +11,17 @@ import { KeyServiceError } from './errors.ts';
 /**
  * Keyed, deterministic tokens over normalized values (blind indexes) and MACs over opaque
  * data (cursors). Two implementations: an HMAC key file locally, a KMS HMAC key in AWS.
+ *
+ * Tokens are computed under a per-organization key, HMAC(index key, `org-index:<org>`), so
+ * the same value in two organizations gives unrelated tokens: a reader of the table cannot
+ * match one tenant's tokens against another's, nor test guesses made in their own tenant.
  */
 export interface BlindIndexer {
-  /** Token for equality search on `field`; pass a value already through `normalizeForSearch`. */
-  token(field: string, normalizedValue: string): Promise<string>;
+  /**
+   * Token for equality search on `field` within organization `org`; pass a value already
+   * through `normalizeForSearch`.
+   */
+  token(org: string, field: string, normalizedValue: string): Promise<string>;
   mac(purpose: string, data: string): Promise<string>;
   verifyMac(purpose: string, data: string, mac: string): Promise<boolean>;
 }
@@ -30,6 +37,17 @@ function tokenMessage(field: string, normalizedValue: string): string {
   return `${field}\u0000${normalizedValue}`;
 }
 
+/** ':' cannot occur in a field (LABEL) and 'org-index' is no 'mac:' prefix: no message collides. */
+function orgKeyMessage(org: string): string {
+  if (!ORG.test(org)) throw new TypeError('organization ids are plain names');
+  return `org-index:${org}`;
+}
+
+const ORG = /^[A-Za-z0-9.-]{1,64}$/;
+
+const tokenUnder = (orgKey: Buffer, field: string, normalizedValue: string): string =>
+  createHmac('sha256', orgKey).update(tokenMessage(field, normalizedValue), 'utf8').digest('base64url');
+
 function macMessage(purpose: string, data: string): string {
   if (!LABEL.test(purpose)) throw new TypeError('MAC purpose must be a plain name');
   return `mac:${purpose}\u0000${data}`;
@@ -37,9 +55,15 @@ function macMessage(purpose: string, data: string): string {
 
 export function createLocalBlindIndexer(indexKey: Buffer): BlindIndexer {
   const hmac = (message: string): Buffer => createHmac('sha256', indexKey).update(message, 'utf8').digest();
+  const orgKeys = new Map<string, Buffer>();
   return {
-    async token(field, normalizedValue) {
-      return hmac(tokenMessage(field, normalizedValue)).toString('base64url');
+    async token(org, field, normalizedValue) {
+      let orgKey = orgKeys.get(org);
+      if (!orgKey) {
+        orgKey = hmac(orgKeyMessage(org));
+        orgKeys.set(org, orgKey);
+      }
+      return tokenUnder(orgKey, field, normalizedValue);
     },
     async mac(purpose, data) {
       return hmac(macMessage(purpose, data)).toString('base64url');
@@ -56,21 +80,23 @@ export type KmsBlindIndexerOptions = {
   /** ARN of a KMS key with KeySpec HMAC_256 and KeyUsage GENERATE_VERIFY_MAC. */
   keyArn: string;
   kmsClient: KMSClient;
-  /** Tokens remembered per container; defaults to 5000. */
+  /** Organization keys remembered per container; defaults to 1000. */
   cacheSize?: number;
 };
 
 /**
- * Blind indexer over a KMS HMAC key: the index key never leaves KMS. A search or a write
- * computes a few tokens of values that repeat (a family name, a birth date), so tokens are
- * kept in a bounded LRU cache keyed by a SHA-256 of the message, not by the PHI itself.
+ * Blind indexer over a KMS HMAC key: the index key never leaves KMS. KMS computes each
+ * organization's key once per container (GenerateMac of `org-index:<org>`), kept in a
+ * bounded LRU cache; tokens are then local HMACs under it, so a search or a write costs no
+ * KMS call once its organization is warm. The organization key lives in the container's
+ * memory as the envelope's cached data keys do; it opens nothing, it only makes tokens.
  */
 export function createKmsBlindIndexer({
   keyArn,
   kmsClient,
-  cacheSize = 5000,
+  cacheSize = 1000,
 }: KmsBlindIndexerOptions): BlindIndexer {
-  const tokens = new LruCache<string, string>(cacheSize);
+  const orgKeys = new LruCache<string, Promise<Buffer>>(cacheSize);
 
   async function generateMac(message: string): Promise<Uint8Array> {
     let output: Awaited<ReturnType<typeof sendGenerateMac>>;
@@ -94,14 +120,17 @@ export function createKmsBlindIndexer({
   }
 
   return {
-    async token(field, normalizedValue) {
-      const message = tokenMessage(field, normalizedValue);
-      const cacheKey = createHash('sha256').update(message, 'utf8').digest('base64url');
-      const cached = tokens.get(cacheKey);
-      if (cached !== undefined) return cached;
-      const token = Buffer.from(await generateMac(message)).toString('base64url');
-      tokens.set(cacheKey, token);
-      return token;
+    async token(org, field, normalizedValue) {
+      tokenMessage(field, normalizedValue);
+      let orgKey = orgKeys.get(org);
+      if (!orgKey) {
+        // One KMS call however many tokens a cold request computes at once; a failure is not kept.
+        const pending = generateMac(orgKeyMessage(org)).then((mac) => Buffer.from(mac));
+        orgKey = pending;
+        orgKeys.set(org, pending);
+        pending.catch(() => orgKeys.delete(org));
+      }
+      return tokenUnder(await orgKey, field, normalizedValue);
     },
     async mac(purpose, data) {
       return Buffer.from(await generateMac(macMessage(purpose, data))).toString('base64url');
@@ -151,6 +180,10 @@ class LruCache<K, V> {
     this.#entries.delete(key);
     this.#entries.set(key, value);
     return value;
+  }
+
+  delete(key: K): void {
+    this.#entries.delete(key);
   }
 
   set(key: K, value: V): void {

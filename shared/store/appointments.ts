@@ -32,6 +32,7 @@ import { decodeCursor, encodeCursor, type StartKey } from './cursor.ts';
 import type { CancellationCode } from './errors.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
 import { careLinkPk, careLinkSk, typePk } from './keys.ts';
+import { type Chunk, visiblePage } from './paging.ts';
 import { type AccessRequest, patientAccessOf } from './patient-access.ts';
 import { livePractitioner, workingHoursOf } from './practitioners.ts';
 import {
@@ -484,6 +485,17 @@ export function appointments(request: AccessRequest) {
     }
   }
 
+  /** `mayAccess` without its side effect: a search notes break-glass only for what it returns. */
+  async function accessInSearch(
+    participants: Participants,
+  ): Promise<{ allowed: boolean; breakGlass: boolean }> {
+    if (principal.role !== 'clinician' || participants.practitionerId === principal.practitionerId) {
+      return { allowed: await mayAccess(participants, ''), breakGlass: false };
+    }
+    const decision = await patientDecision(participants.patientId);
+    return { allowed: decision.allowed, breakGlass: decision.allowed && decision.breakGlass };
+  }
+
   /** The head, if the caller may see it; 404 alike for unknown and not allowed. */
   async function authorized(id: string, intent: 'read' | 'schedule' = 'read'): Promise<Stored<Appointment>> {
     audit.see(`Appointment/${id}`);
@@ -621,21 +633,19 @@ export function appointments(request: AccessRequest) {
     };
   }
 
-  async function findHeads(
-    input: QueryCommandInput,
-    cursor: string | undefined,
-    binding: unknown,
-  ): Promise<{ ids: string[]; next?: StartKey }> {
-    const startKey = cursor ? await decodeCursor(cursor, binding) : undefined;
-    const page = await dynamo().send(
-      new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
-    );
-    // KEYS_ONLY indexes: the head's pk is `org#Appointment#id`.
-    const ids = (page.Items ?? [])
-      .map((item) => String(item.pk).split('#').at(-1) ?? '')
-      .filter((id) => id !== '');
-    return { ids, ...(page.LastEvaluatedKey ? { next: toStartKey(page.LastEvaluatedKey) } : {}) };
-  }
+  /** Chunks of a KEYS_ONLY index over appointment heads: each item is its own start key. */
+  const indexReader =
+    (input: QueryCommandInput) =>
+    async (start: StartKey | undefined, limit: number): Promise<Chunk> => {
+      const page = await dynamo().send(
+        new QueryCommand({ ...input, Limit: limit, ...(start ? { ExclusiveStartKey: start } : {}) }),
+      );
+      // KEYS_ONLY indexes: the head's pk is `org#Appointment#id`.
+      const candidates = (page.Items ?? [])
+        .map((item) => ({ id: String(item.pk).split('#').at(-1) ?? '', key: toStartKey(item) }))
+        .filter((candidate) => candidate.id !== '');
+      return { candidates, last: page.LastEvaluatedKey ? toStartKey(page.LastEvaluatedKey) : undefined };
+    };
 
   return {
     /**
@@ -760,11 +770,11 @@ export function appointments(request: AccessRequest) {
 
     async history(id: string, count: number, cursor: string | undefined, binding: unknown) {
       await authorized(id);
-      const startKey = cursor ? await decodeCursor(cursor, binding) : undefined;
+      const startKey = cursor ? await decodeCursor(cursor, principal, binding) : undefined;
       const page = await listVersions(kind, org, id, count, startKey);
       return {
         versions: page.versions,
-        next: page.next ? await encodeCursor(page.next, binding) : undefined,
+        next: page.next ? await encodeCursor(page.next, principal, binding) : undefined,
       };
     },
 
@@ -830,7 +840,6 @@ export function appointments(request: AccessRequest) {
           IndexName: index,
           KeyConditionExpression: condition,
           ExpressionAttributeValues: values,
-          Limit: query._count,
         };
       };
       let input: QueryCommandInput | undefined;
@@ -856,29 +865,37 @@ export function appointments(request: AccessRequest) {
             KeyConditionExpression: 'typePk = :type',
             ExpressionAttributeValues: { ':type': typePk(org, 'Appointment') },
             ScanIndexForward: false,
-            Limit: query._count,
           };
         }
       }
       if (!input) return { matches: [] };
-      const page = await findHeads(input, query._cursor, binding);
+      const startKey = query._cursor ? await decodeCursor(query._cursor, principal, binding) : undefined;
+      const visible = async (ids: string[]) => {
+        const shown = new Map<string, { head: Stored<Appointment>; breakGlass: boolean }>();
+        for (const head of await getHeads(kind, org, ids)) {
+          if (head.deleted) continue;
+          const visit = visitOfStored(head);
+          if (query.status !== undefined && head.resource.status !== query.status) continue;
+          if (query.patient !== undefined && visit.patientId !== query.patient) continue;
+          if (query.practitioner !== undefined && visit.practitionerId !== query.practitioner) continue;
+          if (query.from !== undefined && visit.start < query.from) continue;
+          if (query.to !== undefined && visit.start >= query.to) continue;
+          const seen = await accessInSearch(visit);
+          if (seen.allowed) shown.set(head.id, { head, breakGlass: seen.breakGlass });
+        }
+        return shown;
+      };
+      const page = await visiblePage(query._count, startKey, indexReader(input), visible);
       const matches: Stored<Appointment>[] = [];
-      for (const head of await getHeads(kind, org, page.ids)) {
-        if (head.deleted) continue;
-        const visit = visitOfStored(head);
-        if (query.status !== undefined && head.resource.status !== query.status) continue;
-        if (query.patient !== undefined && visit.patientId !== query.patient) continue;
-        if (query.practitioner !== undefined && visit.practitionerId !== query.practitioner) continue;
-        if (query.from !== undefined && visit.start < query.from) continue;
-        if (query.to !== undefined && visit.start >= query.to) continue;
-        if (!(await mayAccess(visit, `Appointment/${head.id}`))) continue;
+      for (const { head, breakGlass } of page.matches) {
+        if (breakGlass) noteBreakGlass(`Appointment/${head.id}`);
         audit.see(`Appointment/${head.id}`);
         matches.push(head);
       }
       const patientsSeen = new Set(matches.map((match) => storedParticipants(match.resource).patientId));
       const [onlyPatient] = patientsSeen;
       if (patientsSeen.size === 1 && onlyPatient !== undefined) audit.concernsPatient(onlyPatient);
-      return { matches, ...(page.next ? { next: await encodeCursor(page.next, binding) } : {}) };
+      return { matches, ...(page.next ? { next: await encodeCursor(page.next, principal, binding) } : {}) };
     },
 
     /**

@@ -1,45 +1,94 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import { canonicalJson, sha256Hex } from '../audit/canonical.ts';
+import type { BlindIndexer } from '../crypto/blind-index.ts';
 import { blindIndexer } from '../crypto/runtime.ts';
 import { BadRequestError } from '../http/errors.ts';
 
 /**
- * Opaque paging cursors: the DynamoDB key to continue from, bound to the caller and the
- * query, MAC'd with the index key. A cursor cannot be forged, edited, or replayed by
- * another user or for another query (BOLA through cursors).
+ * Opaque paging cursors: the DynamoDB key to continue from, encrypted and authenticated
+ * with AES-256-GCM. The additional data binds a cursor to the caller (sub), the
+ * organization and the query, so a cursor reveals no key (no patient id, no token), cannot
+ * be forged or edited, and opens for nobody else and for no other query: all of those are
+ * the same 400.
+ *
+ * The AES key is derived from the index key, the one key every cursor-using route already
+ * may use (`indexKey: true` in the route table): HMAC(index key, `mac:cursor-key`) through
+ * `mac`, i.e. KMS GenerateMac in AWS, once per container. No new KMS grant, no KMS call per
+ * page; rotating the index key invalidates outstanding cursors, as it always did.
  */
-const Payload = z.object({
-  k: z.record(z.string(), z.union([z.string(), z.number()])),
-  b: z.string(),
-});
+const StartKeySchema = z.record(z.string(), z.union([z.string(), z.number()]));
 
 export type StartKey = Record<string, string | number>;
 
-const PURPOSE = 'cursor';
-
-const bindingOf = (binding: unknown): string => sha256Hex(canonicalJson(binding)).slice(0, 32);
-
-export async function encodeCursor(startKey: StartKey, binding: unknown): Promise<string> {
-  const body = Buffer.from(JSON.stringify({ k: startKey, b: bindingOf(binding) }), 'utf8').toString(
-    'base64url',
-  );
-  const mac = await blindIndexer().mac(PURPOSE, body);
-  return `${body}.${mac}`;
+/** Whose cursor it is: the principal's `sub` and `org`. */
+export interface CursorScope {
+  sub: string;
+  org: string;
 }
 
-export async function decodeCursor(cursor: string, binding: unknown): Promise<StartKey> {
+const VERSION = 'c1';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+const keys = new WeakMap<BlindIndexer, Promise<Buffer>>();
+
+function cursorKey(): Promise<Buffer> {
+  const indexer = blindIndexer();
+  let key = keys.get(indexer);
+  if (!key) {
+    const pending = indexer.mac('cursor-key', 'aes-256-gcm').then((mac) => Buffer.from(mac, 'base64url'));
+    key = pending;
+    keys.set(indexer, pending);
+    // A failed derivation (KMS down) is answered 503 now and retried by the next request.
+    pending.catch(() => keys.delete(indexer));
+  }
+  return key;
+}
+
+const additionalData = (scope: CursorScope, query: unknown): Buffer =>
+  Buffer.from(
+    `${VERSION}\u0000${sha256Hex(canonicalJson({ sub: scope.sub, org: scope.org, query }))}`,
+    'utf8',
+  );
+
+export async function encodeCursor(startKey: StartKey, scope: CursorScope, query: unknown): Promise<string> {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', await cursorKey(), iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(additionalData(scope, query));
+  const sealed = Buffer.concat([cipher.update(JSON.stringify(startKey), 'utf8'), cipher.final()]);
+  return `${VERSION}.${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url')}`;
+}
+
+export async function decodeCursor(cursor: string, scope: CursorScope, query: unknown): Promise<StartKey> {
   const invalid = () =>
     new BadRequestError('the paging cursor is not valid for this query', { code: 'value' });
-  const [body, mac, ...rest] = cursor.split('.');
-  if (!body || !mac || rest.length > 0 || cursor.length > 4096) throw invalid();
-  if (!(await blindIndexer().verifyMac(PURPOSE, body, mac))) throw invalid();
-  let parsed: unknown;
+  const [version, body, ...rest] = cursor.split('.');
+  if (version !== VERSION || !body || rest.length > 0 || cursor.length > 4096) throw invalid();
+  const bytes = Buffer.from(body, 'base64url');
+  if (bytes.length <= IV_BYTES + TAG_BYTES) throw invalid();
+  const key = await cursorKey();
+  let plaintext: string;
   try {
-    parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES), {
+      authTagLength: TAG_BYTES,
+    });
+    decipher.setAAD(additionalData(scope, query));
+    decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    plaintext = Buffer.concat([
+      decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)),
+      decipher.final(),
+    ]).toString('utf8');
   } catch {
     throw invalid();
   }
-  const payload = Payload.safeParse(parsed);
-  if (!payload.success || payload.data.b !== bindingOf(binding)) throw invalid();
-  return payload.data.k;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(plaintext);
+  } catch {
+    throw invalid();
+  }
+  const startKey = StartKeySchema.safeParse(parsed);
+  if (!startKey.success) throw invalid();
+  return startKey.data;
 }

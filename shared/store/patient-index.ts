@@ -5,17 +5,16 @@ import { searchPk } from './keys.ts';
 
 /**
  * Patient search parameters served from blind indexes: every searchable value is
- * normalized, then HMAC'd; only the tokens reach DynamoDB.
+ * normalized, then HMAC'd under the organization's key; only the tokens reach DynamoDB.
+ * `gender` is not among them: with four possible values its tokens would show the split of
+ * the organization's patients by frequency, so it filters decrypted records instead.
  */
-export const PATIENT_SEARCH_PARAMS = [
-  'family',
-  'given',
-  'name',
-  'birthdate',
-  'gender',
-  'identifier',
-] as const;
+export const PATIENT_SEARCH_PARAMS = ['family', 'given', 'name', 'birthdate', 'identifier'] as const;
 export type PatientSearchParam = (typeof PATIENT_SEARCH_PARAMS)[number];
+
+/** `gender=` against a decrypted record, normalized as the other parameters are. Pure. */
+export const genderMatches = (patient: Patient, wanted: string): boolean =>
+  patient.gender !== undefined && normalizeForSearch(patient.gender) === normalizeForSearch(wanted);
 
 /** A resource may carry at most this many search items, so a write fits one transaction. */
 export const MAX_SEARCH_ITEMS = 40;
@@ -44,7 +43,6 @@ export function patientSearchValues(patient: Patient): [PatientSearchParam, stri
     }
   }
   for (const value of birthDateValues(patient.birthDate)) push('birthdate', value);
-  push('gender', patient.gender);
   for (const identifier of patient.identifier ?? []) {
     if (identifier.value === undefined) continue;
     // `value` (any system), `system|value`, and `|value` (no system), as FHIR token search reads them.
@@ -72,7 +70,7 @@ export function queryValue(param: PatientSearchParam, raw: string): string {
 }
 
 export async function searchItemKey(org: string, param: PatientSearchParam, value: string): Promise<string> {
-  const token = await blindIndexer().token(`Patient.${param}`, value);
+  const token = await blindIndexer().token(org, `Patient.${param}`, value);
   return searchPk(org, 'Patient', param, token);
 }
 

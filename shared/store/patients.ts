@@ -16,8 +16,10 @@ import { dynamo, tableNames } from './client.ts';
 import { decodeCursor, encodeCursor, type StartKey } from './cursor.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
 import { careLinkPk, careLinkSk, typePk } from './keys.ts';
+import { type Chunk, visiblePage } from './paging.ts';
 import { type AccessRequest, patientAccessOf } from './patient-access.ts';
 import {
+  genderMatches,
   MAX_SEARCH_ITEMS,
   PATIENT_SEARCH_PARAMS,
   type PatientSearchParam,
@@ -46,7 +48,7 @@ const kind: ResourceKind<Patient> = { resourceType: 'Patient', schema: Patient }
 export type { AccessRequest } from './patient-access.ts';
 export { generalPractitionerIds } from './patient-access.ts';
 
-export type PatientSearch = Partial<Record<PatientSearchParam | '_id', string>> & {
+export type PatientSearch = Partial<Record<PatientSearchParam | 'gender' | '_id', string>> & {
   _count: number;
   _cursor?: string;
 };
@@ -209,11 +211,11 @@ export function patients(request: AccessRequest) {
 
     async history(id: string, count: number, cursor: string | undefined, binding: unknown) {
       await authorize(id, await getHead(kind, org, id), 'read');
-      const startKey = cursor ? await decodeCursor(cursor, binding) : undefined;
+      const startKey = cursor ? await decodeCursor(cursor, principal, binding) : undefined;
       const page = await listVersions(kind, org, id, count, startKey);
       return {
         versions: page.versions,
-        next: page.next ? await encodeCursor(page.next, binding) : undefined,
+        next: page.next ? await encodeCursor(page.next, principal, binding) : undefined,
       };
     },
 
@@ -254,75 +256,99 @@ export function patients(request: AccessRequest) {
 
     /**
      * Search: one parameter drives a Query on its blind-index items (or the byType index
-     * when there is none), the others filter on the heads' search keys; the policy filters
-     * what the caller may see. Never a Scan.
+     * when there is none: a search by `gender` alone, which is not indexed, or no
+     * parameter), the others filter on the heads' search keys and gender on the decrypted
+     * record; the policy filters what the caller may see, and the page reads on until it
+     * knows whether more visible matches exist. Never a Scan.
      */
     async search(
       query: PatientSearch,
       binding: unknown,
     ): Promise<{ matches: Stored<Patient>[]; next?: string }> {
       const startKey: StartKey | undefined = query._cursor
-        ? await decodeCursor(query._cursor, binding)
+        ? await decodeCursor(query._cursor, principal, binding)
         : undefined;
       const wanted: string[] = [];
-      let driving: { param: PatientSearchParam; key: string } | undefined;
+      let driving: string | undefined;
       for (const param of PATIENT_SEARCH_PARAMS) {
         const raw = query[param];
         if (raw === undefined) continue;
         const key = await searchItemKey(org, param, queryValue(param, raw));
         wanted.push(key);
-        driving ??= { param, key };
+        driving ??= key;
       }
       const table = tableNames().records;
-      let ids: string[];
-      let next: StartKey | undefined;
+      const fixed = (ids: string[]) => async (): Promise<Chunk> => ({
+        candidates: ids.map((id) => ({ id, key: { id } })),
+      });
+      let read: (start: StartKey | undefined, limit: number) => Promise<Chunk>;
       if (principal.role === 'patient') {
         // A patient's search can only ever find their own record.
         const own = principal.patientId ?? '';
-        ids = (query._id ?? own) === own ? [own] : [];
+        read = fixed((query._id ?? own) === own ? [own] : []);
       } else if (query._id !== undefined) {
-        ids = [query._id];
+        read = fixed([query._id]);
       } else if (driving) {
-        const page = await dynamo().send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': driving.key },
-            Limit: query._count,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
-        ids = (page.Items ?? []).map((item) => item.sk).filter((sk): sk is string => typeof sk === 'string');
-        next = page.LastEvaluatedKey ? toStartKey(page.LastEvaluatedKey) : undefined;
+        const pk = driving;
+        read = async (start, limit) => {
+          const page = await dynamo().send(
+            new QueryCommand({
+              TableName: table,
+              KeyConditionExpression: 'pk = :pk',
+              ExpressionAttributeValues: { ':pk': pk },
+              Limit: limit,
+              ...(start ? { ExclusiveStartKey: start } : {}),
+            }),
+          );
+          const candidates = (page.Items ?? []).flatMap((item) =>
+            typeof item.sk === 'string' ? [{ id: item.sk, key: { pk, sk: item.sk } }] : [],
+          );
+          return { candidates, last: page.LastEvaluatedKey ? toStartKey(page.LastEvaluatedKey) : undefined };
+        };
       } else {
-        const page = await dynamo().send(
-          new QueryCommand({
-            TableName: table,
-            IndexName: 'byType',
-            KeyConditionExpression: 'typePk = :type',
-            ExpressionAttributeValues: { ':type': typePk(org, 'Patient') },
-            ScanIndexForward: false,
-            Limit: query._count,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
-        // KEYS_ONLY: the head's pk is `org#Patient#id`.
-        ids = (page.Items ?? []).map((item) => String(item.pk).split('#').at(-1) ?? '');
-        next = page.LastEvaluatedKey ? toStartKey(page.LastEvaluatedKey) : undefined;
+        read = async (start, limit) => {
+          const page = await dynamo().send(
+            new QueryCommand({
+              TableName: table,
+              IndexName: 'byType',
+              KeyConditionExpression: 'typePk = :type',
+              ExpressionAttributeValues: { ':type': typePk(org, 'Patient') },
+              ScanIndexForward: false,
+              Limit: limit,
+              ...(start ? { ExclusiveStartKey: start } : {}),
+            }),
+          );
+          // KEYS_ONLY: the head's pk is `org#Patient#id`, and the item is its own start key.
+          const candidates = (page.Items ?? []).map((item) => ({
+            id: String(item.pk).split('#').at(-1) ?? '',
+            key: toStartKey(item),
+          }));
+          return { candidates, last: page.LastEvaluatedKey ? toStartKey(page.LastEvaluatedKey) : undefined };
+        };
       }
-      const heads = (await getHeads(kind, org, ids, { skipUnreadable: true })).filter(
-        (head) => !head.deleted && wanted.every((key) => head.tokens.includes(key)),
-      );
+      const visible = async (ids: string[]) => {
+        const shown = new Map<string, { head: Stored<Patient>; breakGlass: boolean }>();
+        const heads = (await getHeads(kind, org, ids, { skipUnreadable: true })).filter(
+          (head) =>
+            !head.deleted &&
+            wanted.every((key) => head.tokens.includes(key)) &&
+            (query.gender === undefined || genderMatches(head.resource, query.gender)),
+        );
+        for (const head of heads) {
+          const decision = await access.decide(head.id, head.resource, 'read');
+          if (decision.allowed) shown.set(head.id, { head, breakGlass: decision.breakGlass === true });
+        }
+        return shown;
+      };
+      const page = await visiblePage(query._count, startKey, read, visible);
       const matches: Stored<Patient>[] = [];
-      for (const head of heads) {
-        const decision = await access.decide(head.id, head.resource, 'read');
-        if (!decision.allowed) continue;
-        if (decision.breakGlass) access.breakGlass(`Patient/${head.id}`);
+      for (const { head, breakGlass } of page.matches) {
+        if (breakGlass) access.breakGlass(`Patient/${head.id}`);
         audit.see(`Patient/${head.id}`);
         matches.push(head);
       }
       if (matches.length === 1 && matches[0]) audit.patientId = matches[0].id;
-      return { matches, ...(next ? { next: await encodeCursor(next, binding) } : {}) };
+      return { matches, ...(page.next ? { next: await encodeCursor(page.next, principal, binding) } : {}) };
     },
   };
 }

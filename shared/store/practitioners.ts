@@ -10,6 +10,7 @@ import { dynamo, tableNames } from './client.ts';
 import { decodeCursor, encodeCursor, type StartKey } from './cursor.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
 import { typePk } from './keys.ts';
+import { type Chunk, visiblePage } from './paging.ts';
 import {
   commit,
   getHead,
@@ -144,38 +145,49 @@ export function practitioners(request: { principal: Principal; audit: AuditTrail
       binding: unknown,
     ): Promise<{ matches: Stored<Practitioner>[]; next?: string }> {
       const startKey: StartKey | undefined = query._cursor
-        ? await decodeCursor(query._cursor, binding)
+        ? await decodeCursor(query._cursor, principal, binding)
         : undefined;
       const table = tableNames().records;
       const word = query.name === undefined ? undefined : normalizeForSearch(query.name);
-      const page = await dynamo().send(
-        word !== undefined
-          ? new QueryCommand({
-              TableName: table,
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :word)',
-              ExpressionAttributeValues: { ':pk': practitionerNamePk(org), ':word': word },
-              Limit: query._count,
-              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-            })
-          : new QueryCommand({
-              TableName: table,
-              IndexName: 'byType',
-              KeyConditionExpression: 'typePk = :type',
-              ExpressionAttributeValues: { ':type': typePk(org, 'Practitioner') },
-              ScanIndexForward: false,
-              Limit: query._count,
-              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-            }),
-      );
-      // Name items carry the id; heads (KEYS_ONLY on byType) only their pk `org#Practitioner#id`.
-      const ids = (page.Items ?? [])
-        .map((item) => (typeof item.id === 'string' ? item.id : String(item.pk).split('#').at(-1)))
-        .filter((id): id is string => id !== undefined && id.length > 0);
-      const matches = (await getHeads(practitionerKind, org, ids)).filter((head) => !head.deleted);
+      const read = async (start: StartKey | undefined, limit: number): Promise<Chunk> => {
+        const page = await dynamo().send(
+          word !== undefined
+            ? new QueryCommand({
+                TableName: table,
+                KeyConditionExpression: 'pk = :pk AND begins_with(sk, :word)',
+                ExpressionAttributeValues: { ':pk': practitionerNamePk(org), ':word': word },
+                Limit: limit,
+                ...(start ? { ExclusiveStartKey: start } : {}),
+              })
+            : new QueryCommand({
+                TableName: table,
+                IndexName: 'byType',
+                KeyConditionExpression: 'typePk = :type',
+                ExpressionAttributeValues: { ':type': typePk(org, 'Practitioner') },
+                ScanIndexForward: false,
+                Limit: limit,
+                ...(start ? { ExclusiveStartKey: start } : {}),
+              }),
+        );
+        // Name items carry the id; heads (KEYS_ONLY on byType) only their pk `org#Practitioner#id`.
+        const candidates = (page.Items ?? []).flatMap((item) => {
+          const id = typeof item.id === 'string' ? item.id : String(item.pk).split('#').at(-1);
+          if (id === undefined || id.length === 0) return [];
+          const key = word !== undefined ? toStartKey({ pk: item.pk, sk: item.sk }) : toStartKey(item);
+          return [{ id, key }];
+        });
+        return { candidates, last: page.LastEvaluatedKey ? toStartKey(page.LastEvaluatedKey) : undefined };
+      };
+      const visible = async (ids: string[]) =>
+        new Map(
+          (await getHeads(practitionerKind, org, ids))
+            .filter((head) => !head.deleted)
+            .map((head) => [head.id, head] as const),
+        );
+      const page = await visiblePage(query._count, startKey, read, visible);
+      const matches = page.matches;
       for (const match of matches) audit.see(`Practitioner/${match.id}`);
-      const next = page.LastEvaluatedKey
-        ? await encodeCursor(toStartKey(page.LastEvaluatedKey), binding)
-        : undefined;
+      const next = page.next ? await encodeCursor(page.next, principal, binding) : undefined;
       return { matches, ...(next ? { next } : {}) };
     },
   };

@@ -17,39 +17,46 @@ describe('local blind indexer', () => {
   const indexer = createLocalBlindIndexer(indexKey);
 
   it('gives the same token for the same field and value', async () => {
-    expect(await indexer.token('Patient.family', 'garcia')).toBe(
-      await indexer.token('Patient.family', 'garcia'),
+    expect(await indexer.token('org-1', 'Patient.family', 'garcia')).toBe(
+      await indexer.token('org-1', 'Patient.family', 'garcia'),
     );
   });
 
-  it('is an HMAC-SHA256 of field, NUL and value in base64url', async () => {
-    const expected = createHmac('sha256', indexKey).update('Patient.family\u0000garcia').digest('base64url');
-    expect(await indexer.token('Patient.family', 'garcia')).toBe(expected);
+  it('is an HMAC-SHA256 of field, NUL and value under the organization key, in base64url', async () => {
+    const orgKey = createHmac('sha256', indexKey).update('org-index:org-1').digest();
+    const expected = createHmac('sha256', orgKey).update('Patient.family\u0000garcia').digest('base64url');
+    expect(await indexer.token('org-1', 'Patient.family', 'garcia')).toBe(expected);
+  });
+
+  it('gives different tokens for the same value in different organizations', async () => {
+    expect(await indexer.token('org-1', 'Patient.family', 'garcia')).not.toBe(
+      await indexer.token('org-2', 'Patient.family', 'garcia'),
+    );
   });
 
   it('gives different tokens for the same value in different fields', async () => {
-    expect(await indexer.token('Patient.family', 'garcia')).not.toBe(
-      await indexer.token('Patient.given', 'garcia'),
+    expect(await indexer.token('org-1', 'Patient.family', 'garcia')).not.toBe(
+      await indexer.token('org-1', 'Patient.given', 'garcia'),
     );
   });
 
   it('gives different tokens under different index keys', async () => {
     const other = createLocalBlindIndexer(randomBytes(32));
-    expect(await indexer.token('Patient.family', 'garcia')).not.toBe(
-      await other.token('Patient.family', 'garcia'),
+    expect(await indexer.token('org-1', 'Patient.family', 'garcia')).not.toBe(
+      await other.token('org-1', 'Patient.family', 'garcia'),
     );
   });
 
   it('does not contain the value, in clear or base64url', async () => {
-    const token = await indexer.token('Patient.family', 'garcia');
+    const token = await indexer.token('org-1', 'Patient.family', 'garcia');
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(token).not.toContain('garcia');
     expect(token).not.toContain(Buffer.from('garcia').toString('base64url'));
   });
 
   it('refuses field names that could collide with the MAC message format', async () => {
-    await expect(indexer.token('mac:cursor', 'x')).rejects.toThrow(TypeError);
-    await expect(indexer.token('a\u0000b', 'x')).rejects.toThrow(TypeError);
+    await expect(indexer.token('org-1', 'mac:cursor', 'x')).rejects.toThrow(TypeError);
+    await expect(indexer.token('org-1', 'a\u0000b', 'x')).rejects.toThrow(TypeError);
   });
 
   it('verifies its own MAC and refuses a MAC for other data, another purpose or a tampered MAC', async () => {
@@ -63,7 +70,7 @@ describe('local blind indexer', () => {
   });
 
   it('keeps MACs apart from blind index tokens', async () => {
-    expect(await indexer.mac('cursor', 'x')).not.toBe(await indexer.token('cursor', 'x'));
+    expect(await indexer.mac('cursor', 'x')).not.toBe(await indexer.token('org-1', 'cursor', 'x'));
   });
 });
 
@@ -114,25 +121,29 @@ function fakeKmsHmac(fail?: () => Error) {
 }
 
 describe('KMS blind indexer', () => {
-  it('computes tokens with KMS GenerateMac and remembers repeated values', async () => {
+  it('asks KMS once per organization for its key, then computes tokens locally', async () => {
     const kms = fakeKmsHmac();
     const indexer = createKmsBlindIndexer({ keyArn: KEY_ARN, kmsClient: kms.client });
-    const first = await indexer.token('Patient.family', 'garcia');
-    for (let i = 0; i < 50; i++) expect(await indexer.token('Patient.family', 'garcia')).toBe(first);
-    expect(await indexer.token('Patient.given', 'garcia')).not.toBe(first);
+    const [first] = await Promise.all([
+      indexer.token('org-1', 'Patient.family', 'garcia'),
+      indexer.token('org-1', 'Patient.given', 'ana'),
+    ]);
+    for (let i = 0; i < 50; i++) expect(await indexer.token('org-1', 'Patient.family', 'garcia')).toBe(first);
+    expect(await indexer.token('org-1', 'Patient.given', 'garcia')).not.toBe(first);
+    expect(await indexer.token('org-2', 'Patient.family', 'garcia')).not.toBe(first);
     expect(kms.calls).toEqual(['GenerateMacCommand', 'GenerateMacCommand']);
   });
 
-  it('forgets the least recently used token when the cache is full', async () => {
+  it('forgets the least recently used organization key when the cache is full', async () => {
     const kms = fakeKmsHmac();
     const indexer = createKmsBlindIndexer({ keyArn: KEY_ARN, kmsClient: kms.client, cacheSize: 2 });
-    await indexer.token('f', 'a');
-    await indexer.token('f', 'b');
-    await indexer.token('f', 'a'); // a becomes the most recent
-    await indexer.token('f', 'c'); // evicts b
-    await indexer.token('f', 'a');
+    await indexer.token('org-a', 'f', 'x');
+    await indexer.token('org-b', 'f', 'x');
+    await indexer.token('org-a', 'f', 'y'); // org-a becomes the most recent
+    await indexer.token('org-c', 'f', 'x'); // evicts org-b
+    await indexer.token('org-a', 'f', 'z');
     expect(kms.calls).toHaveLength(3);
-    await indexer.token('f', 'b');
+    await indexer.token('org-b', 'f', 'x');
     expect(kms.calls).toHaveLength(4);
   });
 
@@ -157,7 +168,7 @@ describe('KMS blind indexer', () => {
     ['a network failure', () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
   ])('turns %s into a KeyServiceError that keeps the cause', async (_, fail) => {
     const indexer = createKmsBlindIndexer({ keyArn: KEY_ARN, kmsClient: fakeKmsHmac(fail).client });
-    const error = await indexer.token('Patient.family', 'garcia').catch((caught: unknown) => caught);
+    const error = await indexer.token('org-1', 'Patient.family', 'garcia').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(KeyServiceError);
     expect(error).toHaveProperty('cause');
     expect(String(error)).not.toContain('garcia');
