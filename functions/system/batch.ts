@@ -1,6 +1,13 @@
 import { BatchBundle } from '../../shared/fhir/batch.ts';
-import { dispatcher, entryEvent, inOrder, refusedEntry, responseEntry } from '../../shared/http/dispatch.ts';
-import { UnprocessableError } from '../../shared/http/errors.ts';
+import {
+  dispatcher,
+  entryEvent,
+  inOrder,
+  isMultiPageRead,
+  refusedEntry,
+  responseEntry,
+} from '../../shared/http/dispatch.ts';
+import { HttpError, UnprocessableError } from '../../shared/http/errors.ts';
 import { toHttpError } from '../../shared/http/request.ts';
 import { ok } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
@@ -12,7 +19,7 @@ const CONCURRENCY = 8;
 /**
  * POST / (a FHIR batch Bundle, at most 100 entries) · any role; each entry is authorized by its
  * own route · audit E for the batch, and each entry leaves its own AuditEvent as its route does ·
- * 200 (batch-response: each entry with its own status)|400|401|413|415|422 (transaction)
+ * 200 (batch-response: each entry with its own status)|400|401|413|415|422 (transaction, many-page reads)
  */
 export const handler = route(routes.batch, { body: BatchBundle, resourceType: 'Bundle' }, async (request) => {
   if (request.body.type === 'transaction') {
@@ -23,11 +30,31 @@ export const handler = route(routes.batch, { body: BatchBundle, resourceType: 'B
   }
   const origin = { event: request.event, baseUrl: request.baseUrl, requestId: request.requestId };
   const run = dispatcher();
+  // Every entry is routed before any runs, so that a batch of too costly reads does no work at all.
+  const routed = request.body.entry.map((entry, index) => {
+    try {
+      return entryEvent(origin, entry, index);
+    } catch (error) {
+      return toHttpError(error);
+    }
+  });
+  const costly = routed.flatMap((entry, index) =>
+    !(entry instanceof HttpError) && isMultiPageRead(entry.def, entry.event) ? [index] : [],
+  );
+  if (costly.length > 0) {
+    throw new UnprocessableError('a batch cannot contain reads of many pages (_summary=count, $verify)', {
+      code: 'too-costly',
+      details: costly.map((index) => ({
+        location: `Bundle.entry[${index}].request.url`,
+        message: 'send this read on its own, not in a batch',
+      })),
+    });
+  }
   const entries = await inOrder(
-    request.body.entry.map((entry, index) => async () => {
+    routed.map((entry) => async () => {
+      if (entry instanceof HttpError) return refusedEntry(entry);
       try {
-        const { id, def, event } = entryEvent(origin, entry, index);
-        return responseEntry(await run.invoke(id, def, event));
+        return responseEntry(await run.invoke(entry.id, entry.def, entry.event));
       } catch (error) {
         return refusedEntry(toHttpError(error));
       }

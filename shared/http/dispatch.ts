@@ -21,7 +21,7 @@ import { BadRequestError, HttpError, MethodNotAllowedError, NotFoundError } from
 import { operationOutcome } from './operation-outcome.ts';
 
 import { lambdaContext } from './proxy-event.ts';
-import { type CompiledRoute, compileRoutes } from './route-match.ts';
+import { assertPercentEncoding, type CompiledRoute, compileRoutes, pathParametersOf } from './route-match.ts';
 
 export interface Dispatcher {
   /** Runs one route's function with the event API Gateway would have sent it. */
@@ -157,7 +157,14 @@ const FORWARDED = new Set([
 
 function entryPath(url: string, baseUrl: string): URL {
   const base = new URL(`${baseUrl}/`);
-  const resolved = new URL(url.replace(/^\//, ''), base);
+  let resolved: URL;
+  try {
+    resolved = new URL(url.replace(/^\//, ''), base);
+  } catch {
+    throw new BadRequestError('the entry URL is not a URL', {
+      details: [{ location: 'Bundle.entry.request.url', message: 'must be a relative or absolute URL' }],
+    });
+  }
   if (resolved.origin !== base.origin || !resolved.pathname.startsWith(base.pathname)) {
     throw new BadRequestError('the entry URL is not under this server', {
       details: [{ location: 'Bundle.entry.request.url', message: 'must be relative or under the base URL' }],
@@ -192,6 +199,7 @@ export function entryEvent(
   entry: BatchEntry,
   index: number,
 ): { id: RouteId; def: RouteDef; event: APIGatewayProxyEvent } {
+  assertPercentEncoding(entry.request.url, 'Bundle.entry.request.url');
   const url = entryPath(entry.request.url, origin.baseUrl);
   const basePath = new URL(`${origin.baseUrl}/`).pathname.replace(/\/$/, '');
   const path = url.pathname.slice(basePath.length) || '/';
@@ -201,11 +209,7 @@ export function entryEvent(
   if (!matched) throw new MethodNotAllowedError(matches.map((route) => route.def.method));
   if (matched.def.interaction === 'batch') throw new BadRequestError('a batch cannot contain a batch');
 
-  const values = matched.pattern.exec(path)?.slice(1) ?? [];
-  const pathParameters: Record<string, string> = {};
-  matched.names.forEach((name, at) => {
-    pathParameters[name] = decodeURIComponent(values[at] ?? '');
-  });
+  const pathParameters = pathParametersOf(matched, path);
   const multiQuery: Record<string, string[]> = {};
   for (const [name, value] of url.searchParams) multiQuery[name] = [...(multiQuery[name] ?? []), value];
 
@@ -243,6 +247,19 @@ export function entryEvent(
       },
     },
   };
+}
+
+/**
+ * Entries whose one request reads many pages: `_summary=count` (up to 20 pages of a search) and
+ * `$verify` (every event of up to 24 hours). One such request is bounded; 100 of them in a
+ * batch are 100 times that for one call, whatever the caller may see, so a batch refuses them.
+ */
+export function isMultiPageRead(def: RouteDef, event: APIGatewayProxyEvent): boolean {
+  if (def.interaction === 'search-type') {
+    const summaries = event.multiValueQueryStringParameters?._summary ?? [];
+    return summaries.some((value) => value === 'count');
+  }
+  return def.interaction === 'operation' && def.operation === 'verify';
 }
 
 const headerOf = (result: APIGatewayProxyResult, name: string): string | undefined => {
