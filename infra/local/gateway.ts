@@ -70,7 +70,7 @@ export function createGateway(options: GatewayOptions): Server {
           ? {
               'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
               'Access-Control-Allow-Headers':
-                'Authorization, Content-Type, If-Match, Idempotency-Key, Prefer, X-Break-Glass-Reason',
+                'Authorization, Content-Type, If-Match, Idempotency-Key, If-None-Exist, Prefer, X-Break-Glass-Reason',
               'Access-Control-Max-Age': '600',
             }
           : {}),

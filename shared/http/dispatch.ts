@@ -137,7 +137,16 @@ export interface BatchOrigin {
   /** Absolute base URL the batch was sent to; entries may use absolute URLs under it. */
   baseUrl: string;
   requestId: string;
+  /**
+   * Set when the batch carries an Idempotency-Key: each POST entry gets the key
+   * `<prefix>.<index>`, so that its create is idempotent in its own transaction and a rerun
+   * of the batch replays it instead of creating again.
+   */
+  entryIdempotencyPrefix?: string;
 }
+
+/** Routes that serve conditional create (`If-None-Exist`), which `request.ifNoneExist` becomes. */
+const CONDITIONAL_CREATES: ReadonlySet<RouteId> = new Set<RouteId>(['createPatient']);
 
 /**
  * Headers of the batch request that each entry carries: who is calling, how they want answers,
@@ -220,6 +229,18 @@ export function entryEvent(
   }
   if (contentType) headers['content-type'] = contentType;
   if (entry.request.ifMatch) headers['if-match'] = entry.request.ifMatch;
+  if (entry.request.ifNoneExist !== undefined) {
+    if (!CONDITIONAL_CREATES.has(matched.id)) {
+      throw new BadRequestError('ifNoneExist is served on POST Patient entries only', {
+        code: 'not-supported',
+        details: [{ location: 'Bundle.entry.request.ifNoneExist', message: 'not served for this entry' }],
+      });
+    }
+    headers['if-none-exist'] = entry.request.ifNoneExist;
+  }
+  if (origin.entryIdempotencyPrefix && matched.def.method === 'POST') {
+    headers['idempotency-key'] = `${origin.entryIdempotencyPrefix}.${index}`;
+  }
   const requestId = `${origin.requestId}-${index + 1}`;
   const context = origin.event.requestContext;
   return {
