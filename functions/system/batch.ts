@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { BatchBundle } from '../../shared/fhir/batch.ts';
 import {
   dispatcher,
@@ -12,14 +13,21 @@ import { toHttpError } from '../../shared/http/request.ts';
 import { ok } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
 import { routes } from '../../shared/routes.ts';
+import { claimBatch, completeBatch, idempotencyOf } from '../../shared/store/idempotency.ts';
 
 /** Entries in flight at once: enough to finish 100 reads well inside API Gateway's 29 s. */
 const CONCURRENCY = 8;
 
+/** A recorded entry of an earlier attempt: its response, without the resource. */
+const RecordedEntry = z.object({
+  response: z.looseObject({ status: z.string(), location: z.optional(z.string()) }),
+});
+
 /**
- * POST / (a FHIR batch Bundle, at most 100 entries) · any role; each entry is authorized by its
- * own route · audit E for the batch, and each entry leaves its own AuditEvent as its route does ·
- * 200 (batch-response: each entry with its own status)|400|401|413|415|422 (transaction, many-page reads)
+ * POST / (a FHIR batch Bundle, at most 100 entries; optional Idempotency-Key: a retry with the
+ * same body replays the response) · any role; each entry is authorized by its own route ·
+ * audit E for the batch, and each entry leaves its own AuditEvent as its route does ·
+ * 200 (batch-response: each entry with its own status)|400|401|409 (same key in progress)|413|415|422 (transaction, many-page reads, key reused)
  */
 export const handler = route(routes.batch, { body: BatchBundle, resourceType: 'Bundle' }, async (request) => {
   if (request.body.type === 'transaction') {
@@ -28,7 +36,13 @@ export const handler = route(routes.batch, { body: BatchBundle, resourceType: 'B
       details: [{ location: 'Bundle.type', message: 'transaction is not supported; use batch' }],
     });
   }
-  const origin = { event: request.event, baseUrl: request.baseUrl, requestId: request.requestId };
+  const idempotency = idempotencyOf(request.principal, request.headers, request.body);
+  const origin = {
+    event: request.event,
+    baseUrl: request.baseUrl,
+    requestId: request.requestId,
+    ...(idempotency ? { entryIdempotencyPrefix: `batch.${idempotency.keyHash}` } : {}),
+  };
   const run = dispatcher();
   // Every entry is routed before any runs, so that a batch of too costly reads does no work at all.
   const routed = request.body.entry.map((entry, index) => {
@@ -50,6 +64,27 @@ export const handler = route(routes.batch, { body: BatchBundle, resourceType: 'B
       })),
     });
   }
+  const claim = idempotency ? await claimBatch(idempotency) : { kind: 'run' as const };
+  if (claim.kind === 'replay') {
+    // The recorded statuses and locations; each resource read again as the caller may now see it.
+    const recorded = z.array(RecordedEntry).safeParse(claim.entries);
+    const replayed = recorded.success ? recorded.data : [];
+    const entries = await inOrder(
+      replayed.map((entry, index) => async () => {
+        const { location, status } = entry.response;
+        if (!location || !status.startsWith('2')) return entry;
+        try {
+          const read = entryEvent(origin, { request: { method: 'GET', url: location } }, index);
+          const answer = responseEntry(await run.invoke(read.id, read.def, read.event));
+          return answer.resource === undefined ? entry : { ...entry, resource: answer.resource };
+        } catch {
+          return entry;
+        }
+      }),
+      CONCURRENCY,
+    );
+    return ok({ resourceType: 'Bundle', type: 'batch-response', entry: entries });
+  }
   const entries = await inOrder(
     routed.map((entry) => async () => {
       if (entry instanceof HttpError) return refusedEntry(entry);
@@ -61,5 +96,11 @@ export const handler = route(routes.batch, { body: BatchBundle, resourceType: 'B
     }),
     CONCURRENCY,
   );
+  if (idempotency) {
+    await completeBatch(
+      idempotency,
+      entries.map(({ response }) => ({ response })),
+    );
+  }
   return ok({ resourceType: 'Bundle', type: 'batch-response', entry: entries });
 });
