@@ -1,13 +1,6 @@
-import * as z from 'zod/mini';
 import { BatchBundle } from '../../shared/fhir/batch.ts';
-import {
-  dispatcher,
-  entryEvent,
-  inOrder,
-  isMultiPageRead,
-  refusedEntry,
-  responseEntry,
-} from '../../shared/http/dispatch.ts';
+import { refuseMultiPageReads, replayEntries } from '../../shared/http/batch-entries.ts';
+import { dispatcher, entryEvent, inOrder, refusedEntry, responseEntry } from '../../shared/http/dispatch.ts';
 import { HttpError, UnprocessableError } from '../../shared/http/errors.ts';
 import { toHttpError } from '../../shared/http/request.ts';
 import { ok } from '../../shared/http/response.ts';
@@ -17,11 +10,6 @@ import { claimBatch, completeBatch, idempotencyOf } from '../../shared/store/ide
 
 /** Entries in flight at once: enough to finish 100 reads well inside API Gateway's 29 s. */
 const CONCURRENCY = 8;
-
-/** A recorded entry of an earlier attempt: its response, without the resource. */
-const RecordedEntry = z.object({
-  response: z.looseObject({ status: z.string(), location: z.optional(z.string()) }),
-});
 
 /**
  * POST / (a FHIR batch Bundle, at most 100 entries; optional Idempotency-Key: a retry with the
@@ -52,37 +40,10 @@ export const handler = route(routes.batch, { body: BatchBundle, resourceType: 'B
       return toHttpError(error);
     }
   });
-  const costly = routed.flatMap((entry, index) =>
-    !(entry instanceof HttpError) && isMultiPageRead(entry.def, entry.event) ? [index] : [],
-  );
-  if (costly.length > 0) {
-    throw new UnprocessableError('a batch cannot contain reads of many pages (_summary=count, $verify)', {
-      code: 'too-costly',
-      details: costly.map((index) => ({
-        location: `Bundle.entry[${index}].request.url`,
-        message: 'send this read on its own, not in a batch',
-      })),
-    });
-  }
+  refuseMultiPageReads(routed);
   const claim = idempotency ? await claimBatch(idempotency) : { kind: 'run' as const };
   if (claim.kind === 'replay') {
-    // The recorded statuses and locations; each resource read again as the caller may now see it.
-    const recorded = z.array(RecordedEntry).safeParse(claim.entries);
-    const replayed = recorded.success ? recorded.data : [];
-    const entries = await inOrder(
-      replayed.map((entry, index) => async () => {
-        const { location, status } = entry.response;
-        if (!location || !status.startsWith('2')) return entry;
-        try {
-          const read = entryEvent(origin, { request: { method: 'GET', url: location } }, index);
-          const answer = responseEntry(await run.invoke(read.id, read.def, read.event));
-          return answer.resource === undefined ? entry : { ...entry, resource: answer.resource };
-        } catch {
-          return entry;
-        }
-      }),
-      CONCURRENCY,
-    );
+    const entries = await replayEntries(origin, run, claim.entries, CONCURRENCY);
     return ok({ resourceType: 'Bundle', type: 'batch-response', entry: entries });
   }
   const entries = await inOrder(
