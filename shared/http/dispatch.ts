@@ -2,7 +2,8 @@
  * How the batch endpoint runs each entry: as the request API Gateway would have sent to the
  * entry's route, with the batch caller's verified claims, through that route's own function.
  * So each entry is authorized, validated and audited exactly like a single request, and the
- * batch function itself holds no grant on records, keys or the access log.
+ * batch function itself holds no grant on records, keys or the access log (only on its own
+ * Idempotency-Key records, which hold no PHI).
  *
  * Two dispatchers: in AWS the route's own Lambda function is invoked (its name comes from
  * `ROUTE_FUNCTIONS`); locally the route's handler module is called in-process.
