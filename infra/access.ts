@@ -1,5 +1,6 @@
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { JobDef, RouteAccess, RouteDef } from '../shared/routes.ts';
+import { IDEMPOTENCY_KEY_MARK } from '../shared/store/keys.ts';
 
 /** What a function may touch: a route's or a job's `access`, and whether it appends AuditEvents. */
 export interface FunctionAccess {
@@ -44,6 +45,7 @@ const GRANTED_KEYS = [
   'indexKey',
   'signingKey',
   'invokeRoutes',
+  'idempotencyRecords',
 ] as const satisfies readonly (keyof RouteAccess)[];
 
 function assertGranted(owner: string, access: object): void {
@@ -121,6 +123,18 @@ export function accessStatements(
       }),
     );
   }
+  if (access.idempotencyRecords) {
+    statements.push(
+      new PolicyStatement({
+        sid: 'IdempotencyRecords',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [targets.recordsTableArn],
+        // `<org>#idem#<sub>#<key hash>` (shared/store/keys.ts): no other key holds `#idem#`,
+        // as org ids, FHIR ids and blind-index tokens cannot contain `#`.
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`*${IDEMPOTENCY_KEY_MARK}*`] } },
+      }),
+    );
+  }
   if (appendsAudit) {
     statements.push(
       new PolicyStatement({
@@ -140,7 +154,7 @@ export function accessStatements(
       ...indexQuery('AccessLogIndexQuery', targets.auditTableArn, targets.auditIndexNames),
     );
   }
-  if (access.records || appendsAudit || access.auditLog) {
+  if (access.records || access.idempotencyRecords || appendsAudit || access.auditLog) {
     // The tables are encrypted at rest with the data key; DynamoDB unwraps the table key
     // with the caller's credentials. Only through DynamoDB: this opens no envelope.
     statements.push(

@@ -43,6 +43,7 @@ export const CORS_ALLOW_HEADERS = [
   'Content-Type',
   'If-Match',
   'Idempotency-Key',
+  'If-None-Exist',
   'Prefer',
   'X-Break-Glass-Reason',
 ];

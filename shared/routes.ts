@@ -50,6 +50,11 @@ export interface RouteAccess {
    * lambda:InvokeFunction on the route functions, and no grant of their own.
    */
   invokeRoutes?: boolean;
+  /**
+   * Its own Idempotency-Key records in the records table (the batch endpoint, whose entries'
+   * writes are their routes'): Get/Put/UpdateItem on idempotency keys only, nothing else.
+   */
+  idempotencyRecords?: boolean;
 }
 
 export interface RouteDef {
@@ -486,7 +491,7 @@ export const routes = {
     interaction: 'batch',
     audit: 'E',
     // Each entry runs in its route's own function, with that function's grants.
-    access: { invokeRoutes: true },
+    access: { invokeRoutes: true, idempotencyRecords: true },
     summary: 'FHIR batch Bundle: up to 100 entries, each authorized and audited as a single request',
   },
 } as const satisfies Record<string, RouteDef>;

@@ -1,3 +1,4 @@
+import { createIfNoneExist, IF_NONE_EXIST_PAGE, ifNoneExistOf } from '../../shared/http/if-none-exist.ts';
 import { resourceResponse } from '../../shared/http/resource-response.ts';
 import { route } from '../../shared/http/route.ts';
 import { routes } from '../../shared/routes.ts';
@@ -5,11 +6,22 @@ import { idempotencyOf } from '../../shared/store/idempotency.ts';
 import { patients } from '../../shared/store/patients.ts';
 import { contracts } from './contracts.ts';
 
-/** POST /Patient · clinician, admin · audit C · 201|400|401|403|409|413|415|422 */
+/** POST /Patient (optional If-None-Exist, Idempotency-Key) · clinician, admin · audit C · 201|200 (If-None-Exist matched)|400|401|403|409|412|413|415|422 */
 export const handler = route(routes.createPatient, contracts.createPatient, async (request) => {
-  const { stored } = await patients(request).create(
-    request.body,
-    idempotencyOf(request.principal, request.headers, request.body),
-  );
-  return resourceResponse(stored, 201, request);
+  const repository = patients(request);
+  const create = async () =>
+    (await repository.create(request.body, idempotencyOf(request.principal, request.headers, request.body)))
+      .stored;
+  const criteria = ifNoneExistOf(request.headers, contracts.searchPatients.query);
+  const { stored, created } = criteria
+    ? await createIfNoneExist(
+        () =>
+          repository.search(
+            { ...criteria, _count: IF_NONE_EXIST_PAGE, _cursor: undefined },
+            { route: 'createPatient.ifNoneExist', sub: request.principal.sub, criteria },
+          ),
+        create,
+      )
+    : { stored: await create(), created: true };
+  return resourceResponse(stored, created ? 201 : 200, request);
 });

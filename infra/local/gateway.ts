@@ -11,7 +11,8 @@ import {
 } from '../../shared/http/errors.ts';
 import { log } from '../../shared/http/logger.ts';
 import { proxyEvent } from '../../shared/http/proxy-event.ts';
-import { compileRoutes } from '../../shared/http/route-match.ts';
+import { toHttpError } from '../../shared/http/request.ts';
+import { assertPercentEncoding, compileRoutes, pathParametersOf } from '../../shared/http/route-match.ts';
 import { corsHeaders, serialize } from '../../shared/http/serialize.ts';
 import { docsResponse, isDocsPath } from './docs.ts';
 import type { Verifier } from './issuer.ts';
@@ -56,6 +57,11 @@ export function createGateway(options: GatewayOptions): Server {
     const headers = singleHeaders(req);
 
     const reject = (error: HttpError) => send(res, serialize(error, headers, requestId));
+    try {
+      assertPercentEncoding(req.url ?? '/', 'url');
+    } catch (error) {
+      return reject(toHttpError(error));
+    }
 
     if (method === 'OPTIONS') {
       res.writeHead(204, {
@@ -64,7 +70,7 @@ export function createGateway(options: GatewayOptions): Server {
           ? {
               'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
               'Access-Control-Allow-Headers':
-                'Authorization, Content-Type, If-Match, Idempotency-Key, Prefer, X-Break-Glass-Reason',
+                'Authorization, Content-Type, If-Match, Idempotency-Key, If-None-Exist, Prefer, X-Break-Glass-Reason',
               'Access-Control-Max-Age': '600',
             }
           : {}),
@@ -119,11 +125,12 @@ export function createGateway(options: GatewayOptions): Server {
       }
     }
 
-    const values = matched.pattern.exec(url.pathname)?.slice(1) ?? [];
-    const pathParameters: Record<string, string> = {};
-    matched.names.forEach((name, index) => {
-      pathParameters[name] = decodeURIComponent(values[index] ?? '');
-    });
+    let pathParameters: Record<string, string>;
+    try {
+      pathParameters = pathParametersOf(matched, url.pathname);
+    } catch (error) {
+      return reject(toHttpError(error));
+    }
     const query = new Map<string, string[]>();
     for (const [name, value] of url.searchParams) query.set(name, [...(query.get(name) ?? []), value]);
     const event = proxyEvent({

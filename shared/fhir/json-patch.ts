@@ -30,7 +30,90 @@ export class JsonPatchError extends Error {
   }
 }
 
+/**
+ * Why a patch was stopped before it finished: the document it was building grew past what a
+ * client could have sent as a whole (`bytes`), or past the structure budget (`nodes`, `depth`).
+ */
+export class JsonPatchLimitError extends Error {
+  readonly limit: 'bytes' | 'nodes' | 'depth';
+  readonly location: string;
+  constructor(limit: 'bytes' | 'nodes' | 'depth', message: string, location: string) {
+    super(message);
+    this.name = 'JsonPatchLimitError';
+    this.limit = limit;
+    this.location = location;
+  }
+}
+
+/** Bounds of the document a patch builds, checked after every operation. */
+export interface JsonPatchLimits {
+  /** Serialized size in bytes (UTF-8), the request body limit. */
+  maxBytes: number;
+  /** Values of any kind (objects, arrays, primitives) in the whole document. */
+  maxNodes: number;
+  /** Nesting of objects and arrays. */
+  maxDepth: number;
+}
+
+/**
+ * A Patient or Appointment has a few hundred values; 10,000 leaves room for long histories of
+ * names, telecoms and extensions while keeping validation and encryption of one document cheap.
+ * The depth is the request bodies' limit.
+ */
+export const DEFAULT_PATCH_LIMITS: Omit<JsonPatchLimits, 'maxBytes'> = { maxNodes: 10_000, maxDepth: 32 };
+
 type Json = unknown;
+
+/**
+ * Walks the document counting its serialized bytes, values and depth, and stops at the first
+ * bound crossed: the cost of a check is at most the budget, never the size of a runaway document.
+ */
+function checkBounds(root: Json, limits: JsonPatchLimits, location: string): void {
+  let bytes = 0;
+  let nodes = 0;
+  const stack: { value: Json; depth: number }[] = [{ value: root, depth: 0 }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const { value, depth } = top;
+    nodes += 1;
+    if (nodes > limits.maxNodes) {
+      throw new JsonPatchLimitError(
+        'nodes',
+        `the patched document would have more than ${limits.maxNodes} values`,
+        location,
+      );
+    }
+    if (typeof value === 'string') bytes += Buffer.byteLength(value, 'utf8') + 2;
+    else if (value === null || typeof value !== 'object') bytes += String(value).length;
+    else {
+      if (depth >= limits.maxDepth) {
+        throw new JsonPatchLimitError(
+          'depth',
+          `the patched document would be nested deeper than ${limits.maxDepth} levels`,
+          location,
+        );
+      }
+      bytes += 2;
+      if (Array.isArray(value)) {
+        bytes += Math.max(0, value.length - 1);
+        for (const item of value) stack.push({ value: item, depth: depth + 1 });
+      } else {
+        const entries = Object.entries(value);
+        bytes += Math.max(0, entries.length - 1);
+        for (const [key, item] of entries) {
+          bytes += Buffer.byteLength(key, 'utf8') + 3;
+          stack.push({ value: item, depth: depth + 1 });
+        }
+      }
+    }
+    if (bytes > limits.maxBytes) {
+      throw new JsonPatchLimitError(
+        'bytes',
+        `the patched document would be larger than ${limits.maxBytes} bytes`,
+        location,
+      );
+    }
+  }
+}
 
 function pointer(path: string): string[] {
   if (path === '') return [];
@@ -117,37 +200,46 @@ const sorted = (value: Json): Json =>
         )
       : value;
 
-/** Applies the operations to a deep copy of `document`; throws JsonPatchError naming the path. */
-export function applyJsonPatch(document: Json, operations: JsonPatch): Json {
+/**
+ * Applies the operations to a deep copy of `document`; throws JsonPatchError naming the path.
+ * After every operation the document is held to `limits` (JsonPatchLimitError): each operation
+ * can at most double it (`copy`), so nothing grows far past a bound before it is refused.
+ */
+export function applyJsonPatch(document: Json, operations: JsonPatch, limits?: JsonPatchLimits): Json {
   const root: Json = structuredClone(document);
   for (const operation of operations) {
-    switch (operation.op) {
-      case 'add':
-        add(root, operation.path, structuredClone(operation.value));
-        break;
-      case 'remove':
-        remove(root, operation.path);
-        break;
-      case 'replace':
-        remove(root, operation.path);
-        add(root, operation.path, structuredClone(operation.value));
-        break;
-      case 'move': {
-        if (operation.path.startsWith(`${operation.from}/`)) {
-          throw new JsonPatchError('cannot move a value into itself', operation.path);
-        }
-        add(root, operation.path, remove(root, operation.from));
-        break;
-      }
-      case 'copy':
-        add(root, operation.path, structuredClone(get(root, operation.from)));
-        break;
-      case 'test':
-        if (!equal(get(root, operation.path), operation.value)) {
-          throw new JsonPatchError('test operation failed', operation.path);
-        }
-        break;
-    }
+    applyOperation(root, operation);
+    if (limits) checkBounds(root, limits, operation.path);
   }
   return root;
+}
+
+function applyOperation(root: Json, operation: JsonPatch[number]): void {
+  switch (operation.op) {
+    case 'add':
+      add(root, operation.path, structuredClone(operation.value));
+      break;
+    case 'remove':
+      remove(root, operation.path);
+      break;
+    case 'replace':
+      remove(root, operation.path);
+      add(root, operation.path, structuredClone(operation.value));
+      break;
+    case 'move': {
+      if (operation.path.startsWith(`${operation.from}/`)) {
+        throw new JsonPatchError('cannot move a value into itself', operation.path);
+      }
+      add(root, operation.path, remove(root, operation.from));
+      break;
+    }
+    case 'copy':
+      add(root, operation.path, structuredClone(get(root, operation.from)));
+      break;
+    case 'test':
+      if (!equal(get(root, operation.path), operation.value)) {
+        throw new JsonPatchError('test operation failed', operation.path);
+      }
+      break;
+  }
 }

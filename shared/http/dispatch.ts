@@ -2,7 +2,8 @@
  * How the batch endpoint runs each entry: as the request API Gateway would have sent to the
  * entry's route, with the batch caller's verified claims, through that route's own function.
  * So each entry is authorized, validated and audited exactly like a single request, and the
- * batch function itself holds no grant on records, keys or the access log.
+ * batch function itself holds no grant on records, keys or the access log (only on its own
+ * Idempotency-Key records, which hold no PHI).
  *
  * Two dispatchers: in AWS the route's own Lambda function is invoked (its name comes from
  * `ROUTE_FUNCTIONS`); locally the route's handler module is called in-process.
@@ -21,7 +22,7 @@ import { BadRequestError, HttpError, MethodNotAllowedError, NotFoundError } from
 import { operationOutcome } from './operation-outcome.ts';
 
 import { lambdaContext } from './proxy-event.ts';
-import { type CompiledRoute, compileRoutes } from './route-match.ts';
+import { assertPercentEncoding, type CompiledRoute, compileRoutes, pathParametersOf } from './route-match.ts';
 
 export interface Dispatcher {
   /** Runs one route's function with the event API Gateway would have sent it. */
@@ -137,7 +138,16 @@ export interface BatchOrigin {
   /** Absolute base URL the batch was sent to; entries may use absolute URLs under it. */
   baseUrl: string;
   requestId: string;
+  /**
+   * Set when the batch carries an Idempotency-Key: each POST entry gets the key
+   * `<prefix>.<index>`, so that its create is idempotent in its own transaction and a rerun
+   * of the batch replays it instead of creating again.
+   */
+  entryIdempotencyPrefix?: string;
 }
+
+/** Routes that serve conditional create (`If-None-Exist`), which `request.ifNoneExist` becomes. */
+const CONDITIONAL_CREATES: ReadonlySet<RouteId> = new Set<RouteId>(['createPatient']);
 
 /**
  * Headers of the batch request that each entry carries: who is calling, how they want answers,
@@ -157,7 +167,14 @@ const FORWARDED = new Set([
 
 function entryPath(url: string, baseUrl: string): URL {
   const base = new URL(`${baseUrl}/`);
-  const resolved = new URL(url.replace(/^\//, ''), base);
+  let resolved: URL;
+  try {
+    resolved = new URL(url.replace(/^\//, ''), base);
+  } catch {
+    throw new BadRequestError('the entry URL is not a URL', {
+      details: [{ location: 'Bundle.entry.request.url', message: 'must be a relative or absolute URL' }],
+    });
+  }
   if (resolved.origin !== base.origin || !resolved.pathname.startsWith(base.pathname)) {
     throw new BadRequestError('the entry URL is not under this server', {
       details: [{ location: 'Bundle.entry.request.url', message: 'must be relative or under the base URL' }],
@@ -192,6 +209,7 @@ export function entryEvent(
   entry: BatchEntry,
   index: number,
 ): { id: RouteId; def: RouteDef; event: APIGatewayProxyEvent } {
+  assertPercentEncoding(entry.request.url, 'Bundle.entry.request.url');
   const url = entryPath(entry.request.url, origin.baseUrl);
   const basePath = new URL(`${origin.baseUrl}/`).pathname.replace(/\/$/, '');
   const path = url.pathname.slice(basePath.length) || '/';
@@ -201,11 +219,7 @@ export function entryEvent(
   if (!matched) throw new MethodNotAllowedError(matches.map((route) => route.def.method));
   if (matched.def.interaction === 'batch') throw new BadRequestError('a batch cannot contain a batch');
 
-  const values = matched.pattern.exec(path)?.slice(1) ?? [];
-  const pathParameters: Record<string, string> = {};
-  matched.names.forEach((name, at) => {
-    pathParameters[name] = decodeURIComponent(values[at] ?? '');
-  });
+  const pathParameters = pathParametersOf(matched, path);
   const multiQuery: Record<string, string[]> = {};
   for (const [name, value] of url.searchParams) multiQuery[name] = [...(multiQuery[name] ?? []), value];
 
@@ -216,6 +230,18 @@ export function entryEvent(
   }
   if (contentType) headers['content-type'] = contentType;
   if (entry.request.ifMatch) headers['if-match'] = entry.request.ifMatch;
+  if (entry.request.ifNoneExist !== undefined) {
+    if (!CONDITIONAL_CREATES.has(matched.id)) {
+      throw new BadRequestError('ifNoneExist is served on POST Patient entries only', {
+        code: 'not-supported',
+        details: [{ location: 'Bundle.entry.request.ifNoneExist', message: 'not served for this entry' }],
+      });
+    }
+    headers['if-none-exist'] = entry.request.ifNoneExist;
+  }
+  if (origin.entryIdempotencyPrefix && matched.def.method === 'POST') {
+    headers['idempotency-key'] = `${origin.entryIdempotencyPrefix}.${index}`;
+  }
   const requestId = `${origin.requestId}-${index + 1}`;
   const context = origin.event.requestContext;
   return {
@@ -243,6 +269,19 @@ export function entryEvent(
       },
     },
   };
+}
+
+/**
+ * Entries whose one request reads many pages: `_summary=count` (up to 20 pages of a search) and
+ * `$verify` (every event of up to 24 hours). One such request is bounded; 100 of them in a
+ * batch are 100 times that for one call, whatever the caller may see, so a batch refuses them.
+ */
+export function isMultiPageRead(def: RouteDef, event: APIGatewayProxyEvent): boolean {
+  if (def.interaction === 'search-type') {
+    const summaries = event.multiValueQueryStringParameters?._summary ?? [];
+    return summaries.some((value) => value === 'count');
+  }
+  return def.interaction === 'operation' && def.operation === 'verify';
 }
 
 const headerOf = (result: APIGatewayProxyResult, name: string): string | undefined => {

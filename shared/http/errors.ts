@@ -124,6 +124,14 @@ export class PayloadTooLargeError extends HttpError {
   }
 }
 
+/** What would be stored is too large, though the request itself was within the body limit. */
+export class ResourceTooLargeError extends HttpError {
+  constructor(message: string, options?: Options) {
+    super(413, 'too-long', message, options);
+    this.name = 'ResourceTooLargeError';
+  }
+}
+
 export class UnsupportedMediaTypeError extends HttpError {
   constructor(accepted: readonly string[], options?: Options) {
     super(415, 'not-supported', `Content-Type must be one of: ${accepted.join(', ')}`, options);

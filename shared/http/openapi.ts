@@ -364,13 +364,22 @@ function operation(
       schema: { type: 'string', examples: ['W/"1"'] },
     });
   }
-  if (def.interaction === 'create') {
+  if (def.interaction === 'create' || def.interaction === 'batch') {
     headerParameters.push({
       name: 'Idempotency-Key',
       in: 'header',
       required: false,
       schema: { type: 'string', maxLength: 128 },
       description: 'Replays the first answer for 24 hours; another body with the same key answers 422',
+    });
+  }
+  if (def.interaction === 'create' && def.resourceType === 'Patient') {
+    headerParameters.push({
+      name: 'If-None-Exist',
+      in: 'header',
+      required: false,
+      schema: { type: 'string', examples: ['identifier=urn:oid:1.2.3|12345'] },
+      description: 'Conditional create: 200 with the one visible match, 412 on several, else created (201)',
     });
   }
   if (contract?.body || def.interaction === 'batch') {

@@ -4,6 +4,7 @@ import {
   BadRequestError,
   HttpError,
   PayloadTooLargeError,
+  ResourceTooLargeError,
   ServiceUnavailableError,
   TooManyRequestsError,
   UnsupportedMediaTypeError,
@@ -148,6 +149,11 @@ export function toHttpError(error: unknown): HttpError {
     );
     if (codes.includes('ThrottlingError')) return new TooManyRequestsError(1, { cause: error });
     return new ServiceUnavailableError('a concurrent change interfered; retry the request', { cause: error });
+  }
+  // Should an item still reach DynamoDB over its 400 KB (the store checks before writing), the
+  // write was refused whole: the client sent too much, the service did not fail.
+  if (name === 'ValidationException' && error instanceof Error && /item size/i.test(error.message)) {
+    return new ResourceTooLargeError('the resource is too large to store', { cause: error });
   }
   if (TRANSIENT.has(name)) return new ServiceUnavailableError(undefined, { cause: error });
   if (

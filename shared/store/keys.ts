@@ -35,7 +35,13 @@ export const careLinkPrefix = (patientId: string): string => `${patientId}#`;
 export const careLinkSk = (patientId: string, end: string, basis: CareBasis, basisId: string): string =>
   `${careLinkPrefix(patientId)}${end}#${basis}#${basisId}`;
 
+/** What only idempotency keys contain: the batch function's grant is scoped to it. */
+export const IDEMPOTENCY_KEY_MARK = '#idem#';
+
 /** Idempotency record of one caller's key (the key itself is hashed, it is client-chosen text). */
 export const idempotencyPk = (org: string, sub: string, keyHash: string): string =>
-  `${org}#idem#${sub}#${keyHash}`;
+  `${org}${IDEMPOTENCY_KEY_MARK}${sub}#${keyHash}`;
+
 export const IDEMPOTENCY_SK = 'idem';
+/** The batch record of one caller's key (POST /): apart from a single create's under the same key. */
+export const BATCH_IDEMPOTENCY_SK = 'batch';

@@ -8,10 +8,17 @@ import {
 import * as z from 'zod/mini';
 import { auditPut } from '../audit/log.ts';
 import type { AuditTrail } from '../audit/trail.ts';
+import { config } from '../config.ts';
 import { recordEnvelope } from '../crypto/runtime.ts';
 import { describeIssues } from '../fhir/issues.ts';
-import { applyJsonPatch, type JsonPatch, JsonPatchError } from '../fhir/json-patch.ts';
-import { HttpError, UnprocessableError } from '../http/errors.ts';
+import {
+  applyJsonPatch,
+  DEFAULT_PATCH_LIMITS,
+  type JsonPatch,
+  JsonPatchError,
+  JsonPatchLimitError,
+} from '../fhir/json-patch.ts';
+import { HttpError, ResourceTooLargeError, UnprocessableError } from '../http/errors.ts';
 import { log } from '../http/logger.ts';
 import { dynamo, tableNames } from './client.ts';
 import type { StartKey } from './cursor.ts';
@@ -42,7 +49,9 @@ export function withServerFields<T extends WithMeta>(
 
 /**
  * A JSON Patch applied to a stored resource: server-owned elements are refused, a patch
- * that cannot apply or yields an invalid resource is a 422 naming where.
+ * that cannot apply or yields an invalid resource is a 422 naming where. The document may
+ * never grow past what a client could PUT (413), nor past the value and depth budget (422):
+ * both are checked after every operation, so repeated `copy` cannot double it unchecked.
  */
 export function patchResource<T>(kind: ResourceKind<T>, current: T, operations: JsonPatch): T {
   for (const operation of operations) {
@@ -54,8 +63,22 @@ export function patchResource<T>(kind: ResourceKind<T>, current: T, operations: 
   }
   let patched: unknown;
   try {
-    patched = applyJsonPatch(current, operations);
+    patched = applyJsonPatch(current, operations, {
+      ...DEFAULT_PATCH_LIMITS,
+      maxBytes: config().MAX_BODY_BYTES,
+    });
   } catch (error) {
+    if (error instanceof JsonPatchLimitError) {
+      const details = [{ location: error.location, message: error.message }];
+      throw error.limit === 'bytes'
+        ? new ResourceTooLargeError('the patched resource would be larger than a request body may be', {
+            details,
+          })
+        : new UnprocessableError('the patch builds a document past the structure budget', {
+            code: 'too-costly',
+            details,
+          });
+    }
     if (error instanceof JsonPatchError) {
       throw new UnprocessableError('the patch cannot be applied', {
         details: [{ location: error.location, message: error.message }],
@@ -296,7 +319,42 @@ export async function versionItems<T>(
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
+  for (const item of [head, version]) assertItemFits(item.Put?.Item ?? {});
   return [head, version];
+}
+
+/** DynamoDB's item size limit, attribute names included. */
+export const MAX_ITEM_BYTES = 400 * 1024;
+
+/**
+ * DynamoDB's item size (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html),
+ * numbers counted at their 21-byte maximum so that the estimate never falls short.
+ */
+export function itemBytes(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+  if (typeof value === 'number') return 21;
+  if (value instanceof Uint8Array) return value.byteLength;
+  if (Array.isArray(value)) return value.reduce((sum: number, item: unknown) => sum + 1 + itemBytes(item), 3);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).reduce(
+      (sum, [name, item]) => sum + Buffer.byteLength(name, 'utf8') + 1 + itemBytes(item),
+      3,
+    );
+  }
+  return 1;
+}
+
+/**
+ * Refuses, before anything is written, an item DynamoDB would refuse with a ValidationException
+ * (a 600 KB photo, a patch that grew the document): the client's answer is a 413, not a 500.
+ */
+function assertItemFits(item: Record<string, unknown>): void {
+  // The top-level map's own 3 bytes are not part of an item's size.
+  if (itemBytes(item) - 3 > MAX_ITEM_BYTES) {
+    throw new ResourceTooLargeError('the resource is too large to store: over 400 KB once encrypted', {
+      details: [{ message: 'shorten the resource, e.g. link large attachments by url instead of data' }],
+    });
+  }
 }
 
 /**

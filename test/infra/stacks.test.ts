@@ -212,12 +212,16 @@ describe('IAM', () => {
         'dynamodb:ConditionCheckItem',
       );
     }
+    if (access.idempotencyRecords) {
+      add('records idempotency keys', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    }
     if (audited) add('access-log', 'dynamodb:PutItem');
     if (access.auditLog === 'read' || access.auditLog === 'seal') {
       add('access-log', 'dynamodb:GetItem', 'dynamodb:Query');
       add('access-log-index', 'dynamodb:Query');
     }
-    if (access.records || audited || access.auditLog) add('data-key via dynamodb', 'kms:Decrypt');
+    if (access.records || access.idempotencyRecords || audited || access.auditLog)
+      add('data-key via dynamodb', 'kms:Decrypt');
     if (access.dataKey === 'decrypt') add('data-key for fhir-resource', 'kms:Decrypt');
     if (access.dataKey === 'encrypt-decrypt')
       add('data-key for fhir-resource', 'kms:Decrypt', 'kms:GenerateDataKey');
@@ -238,7 +242,13 @@ describe('IAM', () => {
     const dataId = (construct: { node: { defaultChild?: unknown } }) =>
       synth.data.getLogicalId(construct.node.defaultChild as CfnElement);
     const isIndex = text.includes('/index/');
-    if (text.includes(dataId(synth.data.storage.records))) return isIndex ? 'records-index' : 'records';
+    if (text.includes(dataId(synth.data.storage.records))) {
+      const leading = JSON.stringify(statement.Condition ?? {});
+      if (leading.includes('dynamodb:LeadingKeys')) {
+        return leading.includes('"*#idem#*"') ? 'records idempotency keys' : `records keys ${leading}`;
+      }
+      return isIndex ? 'records-index' : 'records';
+    }
     if (text.includes(dataId(synth.data.storage.auditLog)))
       return isIndex ? 'access-log-index' : 'access-log';
     if (text.includes(dataId(synth.data.keys.dataKey))) {

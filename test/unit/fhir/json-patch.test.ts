@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyJsonPatch, JsonPatchError } from '../../../shared/fhir/json-patch.ts';
+import { applyJsonPatch, JsonPatchError, JsonPatchLimitError } from '../../../shared/fhir/json-patch.ts';
 
 const doc = { name: [{ family: 'A', given: ['B'] }], gender: 'female' };
 
@@ -51,5 +51,38 @@ describe('JSON Patch (RFC 6902)', () => {
     expect(() => applyJsonPatch(doc, [{ op: 'move', from: '/name', path: '/name/0/x' }])).toThrow(
       /into itself/,
     );
+  });
+});
+
+describe('JSON Patch limits', () => {
+  const limits = { maxBytes: 10_000, maxNodes: 500, maxDepth: 8 };
+  const limitOf = (run: () => unknown): string | undefined => {
+    try {
+      run();
+    } catch (error) {
+      if (error instanceof JsonPatchLimitError) return `${error.limit} at ${error.location}`;
+      throw error;
+    }
+    return undefined;
+  };
+
+  it('stops a doubling copy bomb at the first operation past the value budget', () => {
+    const bomb = Array.from({ length: 100 }, () => ({ op: 'copy' as const, from: '/name', path: '/name/0' }));
+    // 4 values at first, doubling: past 500 after 7 operations, long before 2^100.
+    expect(
+      limitOf(() => applyJsonPatch({ name: [{ family: 'A' }] }, bomb, { ...limits, maxDepth: 200 })),
+    ).toBe('nodes at /name/0');
+  });
+
+  it('refuses a document that grows past the byte limit, and one nested past the depth limit', () => {
+    const grow = [{ op: 'add' as const, path: '/text', value: 'x'.repeat(10_001) }];
+    expect(limitOf(() => applyJsonPatch({}, grow, limits))).toBe('bytes at /text');
+    const nest = Array.from({ length: 9 }, () => ({ op: 'copy' as const, from: '/a', path: '/a/a' }));
+    expect(limitOf(() => applyJsonPatch({ a: { b: 1 } }, nest, limits))).toBe('depth at /a/a');
+  });
+
+  it('applies patches within the limits exactly as without them', () => {
+    const operations = [{ op: 'copy' as const, from: '/name/0', path: '/name/-' }];
+    expect(applyJsonPatch(doc, operations, limits)).toEqual(applyJsonPatch(doc, operations));
   });
 });

@@ -7,6 +7,18 @@ const named = (name: string, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(name), { name }, extra);
 
 describe('mapping what was thrown to an HTTP answer', () => {
+  it('answers a DynamoDB item-size ValidationException with 413, and other validation failures with 500', () => {
+    const tooLarge = Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+      name: 'ValidationException',
+    });
+    expect(toHttpError(tooLarge).status).toBe(413);
+    expect(toHttpError(tooLarge).code).toBe('too-long');
+    const other = Object.assign(new Error('One or more parameter values were invalid'), {
+      name: 'ValidationException',
+    });
+    expect(toHttpError(other).status).toBe(500);
+  });
+
   it('answers throttling with 429 and Retry-After', () => {
     for (const name of [
       'ProvisionedThroughputExceededException',
