@@ -14,6 +14,7 @@ import { proxyEvent } from '../../shared/http/proxy-event.ts';
 import { compileRoutes } from '../../shared/http/route-match.ts';
 import { corsHeaders, serialize } from '../../shared/http/serialize.ts';
 import { docsResponse, isDocsPath } from './docs.ts';
+import { TokenExpiredError } from './errors.ts';
 import type { Verifier } from './issuer.ts';
 
 /** API Gateway's own payload limit; the handlers enforce the smaller configured one. */
@@ -115,7 +116,13 @@ export function createGateway(options: GatewayOptions): Server {
           reason: error instanceof Error ? error.name : 'unknown',
           sourceIp: req.socket.remoteAddress,
         });
-        return reject(new UnauthorizedError('the bearer token is not valid'));
+        return reject(
+          new UnauthorizedError(
+            error instanceof TokenExpiredError
+              ? 'the bearer token has expired: get a new one'
+              : 'the bearer token is not valid',
+          ),
+        );
       }
     }
 
