@@ -126,8 +126,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGHUP', () => void stop('SIGHUP'));
-  // npm runs this through `sh -c`; a signal npm forwards may end the shell and not reach this
-  // process, which is then re-parented: stop with the parent rather than run on unseen.
+  // `npm start` execs this in place of its shell, so npm's forwarded SIGINT/SIGTERM arrive here.
+  // Should the parent still go without a signal (npm killed, a shell that does not exec), this
+  // process is re-parented: stop with the parent rather than run on unseen.
   const parent = process.ppid;
   setInterval(() => {
     if (process.ppid !== parent) void stop('parent exited');
