@@ -81,3 +81,35 @@ describe('the README walk-through', () => {
     expect(out).toMatch(/"resourceType":"Appointment"[^\n]*"status":"booked"/);
   }, 120_000);
 });
+
+describe('the README for a newcomer', () => {
+  const readme = () => readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+  it('names every prerequisite of npm test that .ci/run installs, and CHROMIUM_PATH', () => {
+    const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');
+    const packages = [...ci.matchAll(/missing\+=\(([^)]*)\)/g)].flatMap((match) =>
+      (match[1] ?? '').split(/\s+/),
+    );
+    expect(packages).toEqual(expect.arrayContaining(['openjdk-17-jre-headless', 'chromium']));
+    const start = readme().indexOf('\n## Quick start\n');
+    const quickStart = readme().slice(start, readme().indexOf('\n## ', start + 1));
+    for (const name of packages.filter((name) => name.length > 0)) expect(quickStart, name).toContain(name);
+    expect(quickStart).toContain('CHROMIUM_PATH');
+    expect(quickStart).toMatch(/Java 17\+/);
+    expect(quickStart).toMatch(/Node\.js 20\+/);
+  });
+
+  it('quotes every URL with a ? in its shell examples, so that zsh does not glob them', () => {
+    const blocks = [...readme().matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1] ?? '');
+    const unquoted = blocks
+      .flatMap((block) => block.split('\n'))
+      .filter((line) => {
+        const bare = line
+          .replace(/'[^']*'/g, "''")
+          .replace(/"[^"]*"/g, '""')
+          .replace(/\s#.*$/, '');
+        return bare.includes('?');
+      });
+    expect(unquoted).toEqual([]);
+  });
+});
