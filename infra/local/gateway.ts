@@ -15,6 +15,7 @@ import { toHttpError } from '../../shared/http/request.ts';
 import { assertPercentEncoding, compileRoutes, pathParametersOf } from '../../shared/http/route-match.ts';
 import { corsHeaders, serialize } from '../../shared/http/serialize.ts';
 import { docsResponse, isDocsPath } from './docs.ts';
+import { TokenExpiredError } from './errors.ts';
 import type { Verifier } from './issuer.ts';
 
 /** API Gateway's own payload limit; the handlers enforce the smaller configured one. */
@@ -121,7 +122,13 @@ export function createGateway(options: GatewayOptions): Server {
           reason: error instanceof Error ? error.name : 'unknown',
           sourceIp: req.socket.remoteAddress,
         });
-        return reject(new UnauthorizedError('the bearer token is not valid'));
+        return reject(
+          new UnauthorizedError(
+            error instanceof TokenExpiredError
+              ? 'the bearer token has expired: get a new one'
+              : 'the bearer token is not valid',
+          ),
+        );
       }
     }
 

@@ -1,6 +1,7 @@
-import { importJWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { errors, importJWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { readLocalKeyMaterial } from '../../shared/crypto/local-keys.ts';
 import { ROLES, type Role } from '../../shared/routes.ts';
+import { TokenExpiredError } from './errors.ts';
 
 /**
  * The local stand-in for the Cognito user pool: signs ID tokens of the Cognito shape
@@ -58,6 +59,9 @@ export async function createVerifier(keyDir: string): Promise<Verifier> {
       audience: LOCAL_AUDIENCE,
       requiredClaims: ['exp', 'iat', 'sub'],
       clockTolerance: 5,
+    }).catch((error: unknown) => {
+      // jose checks the signature before the claims: only a token this issuer signed gets here.
+      throw error instanceof errors.JWTExpired ? new TokenExpiredError({ cause: error }) : error;
     });
     if (protectedHeader.kid !== issuerPublicJwk.kid) throw new Error('unknown key id');
     if (payload.token_use !== 'id') throw new Error('not an ID token');

@@ -3,11 +3,12 @@
  * Local, with local key material. Everything lives in the data dir; restarts keep it.
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureLocalKeyMaterial } from '../../shared/crypto/local-keys.ts';
 import { bootstrapTables } from './bootstrap.ts';
-import { startDynamo } from './dynamodb.ts';
+import { type LocalDynamo, startDynamo } from './dynamodb.ts';
 import { createGateway } from './gateway.ts';
 import { createVerifier } from './issuer.ts';
 
@@ -31,10 +32,38 @@ function refuseSecondInstance(): void {
   throw new Error(`another gateway (pid ${pid}) is using ${dataDir}; stop it or set DATA_DIR`);
 }
 
+/** The gateway's port is taken: said with the setting that changes it. */
+class PortInUseError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super(
+      `port ${port} is in use: set PORT=<another port> (e.g. PORT=${port + 1} npm start) to use another`,
+      options,
+    );
+    this.name = 'PortInUseError';
+  }
+}
+
+const isAddressInUse = (error: unknown): boolean =>
+  error instanceof Error && 'code' in error && error.code === 'EADDRINUSE';
+
+/** Fails before DynamoDB Local is started (seconds of JVM start) when the port is taken. */
+async function assertPortFree(): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((done, fail) => {
+    probe.once('error', (error) =>
+      fail(isAddressInUse(error) ? new PortInUseError({ cause: error }) : error),
+    );
+    probe.listen(port, host, () => probe.close(() => done()));
+  });
+}
+
+let dynamo: LocalDynamo | undefined;
+
 async function main(): Promise<void> {
   refuseSecondInstance();
+  await assertPortFree();
   ensureLocalKeyMaterial(keyDir);
-  const dynamo = await startDynamo(join(dataDir, 'dynamodb'));
+  dynamo = await startDynamo(join(dataDir, 'dynamodb'));
   const admin = new DynamoDBClient({
     endpoint: dynamo.endpoint,
     region: 'us-east-1',
@@ -56,7 +85,9 @@ async function main(): Promise<void> {
 
   const server = createGateway({ root, verify: await createVerifier(keyDir) });
   await new Promise<void>((done, fail) => {
-    server.once('error', fail);
+    server.once('error', (error) =>
+      fail(isAddressInUse(error) ? new PortInUseError({ cause: error }) : error),
+    );
     server.listen(port, host, () => done());
   });
   const address = server.address();
@@ -76,27 +107,37 @@ async function main(): Promise<void> {
       `  conformance       curl ${url}/metadata`,
       `  API reference     ${url}/docs`,
       '  demo data         npm run seed   (prints a token for each role)',
-      '  a token           npm run token -- --role clinician --org org-1 --sub dr-1 --practitioner pr-1',
+      '  a token           npm run token -- --role admin --org org-1 --sub admin-1',
       '',
     ].join('\n'),
   );
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (reason: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n  ${signal}: stopping`);
+    console.log(`\n  ${reason}: stopping`);
     server.closeAllConnections();
     await new Promise<void>((done) => server.close(() => done()));
-    await dynamo.stop();
+    await dynamo?.stop();
     rmSync(lockFile, { force: true });
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGHUP', () => void stop('SIGHUP'));
+  // `npm start` execs this in place of its shell, so npm's forwarded SIGINT/SIGTERM arrive here.
+  // Should the parent still go without a signal (npm killed, a shell that does not exec), this
+  // process is re-parented: stop with the parent rather than run on unseen.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop('parent exited');
+  }, 500).unref();
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   console.error(`gateway failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  // Nothing is left behind: DynamoDB Local started for a gateway that did not come up is stopped.
+  await dynamo?.stop();
   process.exit(1);
 });

@@ -26,6 +26,7 @@ import { JsonPatch } from '../fhir/json-patch.ts';
 import { Patient } from '../fhir/patient.ts';
 import { Practitioner } from '../fhir/practitioner.ts';
 import type { RouteDef, RouteId } from '../routes.ts';
+import { type Example, requestExamples, resourceExamples } from './openapi-examples.ts';
 import type { AnyContract } from './route.ts';
 
 type Json = Record<string, unknown>;
@@ -123,8 +124,32 @@ function convertComponents(): Record<string, Json> {
     const { $schema: _dialect, $id: _id, ...rest } = schema;
     result[id] = rest;
   }
-  if (extensionObject) result.Extension = ref('ExtensionElement');
+  if (extensionObject) {
+    result.Extension = ref('ExtensionElement');
+    result.ExtensionElement = compactExtension(result.ExtensionElement);
+  }
   return result;
+}
+
+/**
+ * The extension element as documents show it: `url`, nested `extension`s, and value[x] in
+ * words. Every FHIR element may carry extensions, and each value[x] type has its own, so the
+ * full schema dereferences to ~400,000 nodes for a Patient; Swagger UI resolves that on every
+ * expanded operation and freezes for a minute. Validation is the handlers' zod schema's, unchanged.
+ */
+function compactExtension(converted: Json | undefined): Json {
+  const properties = isJson(converted?.properties) ? converted.properties : {};
+  return {
+    type: 'object',
+    description:
+      'A FHIR Extension: `url`, and either one value[x] (valueString, valueCode, valueTime, valueReference, ...) or nested `extension`s',
+    required: ['url'],
+    properties: {
+      ...(properties.url === undefined ? {} : { url: properties.url }),
+      extension: { type: 'array', items: { type: 'object', description: 'A nested Extension' } },
+    },
+    additionalProperties: true,
+  };
 }
 
 function extensionElement(): z.ZodMiniType | undefined {
@@ -183,10 +208,10 @@ const outcome = (description: string): Json => ({
   content: { 'application/fhir+json': { schema: ref('OperationOutcome') } },
 });
 
-const fhirJson = (schema: Json, description: string, headers: Json = {}): Json => ({
+const fhirJson = (schema: Json, description: string, headers: Json = {}, example?: unknown): Json => ({
   description,
   ...(Object.keys(headers).length > 0 ? { headers } : {}),
-  content: { 'application/fhir+json': { schema } },
+  content: { 'application/fhir+json': { schema, ...(example === undefined ? {} : { example }) } },
 });
 
 const HEADERS = {
@@ -198,30 +223,57 @@ const HEADERS = {
   'Last-Modified': { description: 'meta.lastUpdated as an HTTP date', schema: { type: 'string' } },
 };
 
-/** What a route answers when it succeeds, by its FHIR interaction. */
-function successResponses(def: RouteDef): Record<string, Json> {
+/**
+ * What a route answers when it succeeds, by its FHIR interaction. Resources and Bundles carry
+ * an example: Swagger UI would otherwise generate one from the schema (see openapi-examples.ts).
+ */
+function successResponses(def: RouteDef, examples: Record<string, unknown>): Record<string, Json> {
   const resource = def.resourceType && RESOURCES[def.resourceType] ? ref(def.resourceType) : ref('Resource');
+  const example = def.resourceType ? examples[def.resourceType] : undefined;
+  const bundle = (type: string) => ({
+    resourceType: 'Bundle',
+    type,
+    ...(example === undefined ? {} : { entry: [{ resource: example }] }),
+  });
   const resourceHeaders = { ETag: HEADERS.ETag, 'Last-Modified': HEADERS['Last-Modified'] };
   switch (def.interaction) {
     case 'create':
       return {
-        '201': fhirJson(resource, 'Created (the body follows Prefer: return=...)', {
-          ...resourceHeaders,
-          Location: HEADERS.Location,
-        }),
+        '201': fhirJson(
+          resource,
+          'Created (the body follows Prefer: return=...)',
+          { ...resourceHeaders, Location: HEADERS.Location },
+          example,
+        ),
       };
     case 'read':
     case 'vread':
     case 'update':
     case 'patch':
-      return { '200': fhirJson(resource, 'The resource', resourceHeaders) };
+      return { '200': fhirJson(resource, 'The resource', resourceHeaders, example) };
     case 'delete':
       return { '204': { description: 'Deleted (logically: the history stays)' } };
     case 'search-type':
+      return {
+        '200': fhirJson(ref('Bundle'), 'A Bundle (searchset) with paging links', {}, bundle('searchset')),
+      };
     case 'history-instance':
-      return { '200': fhirJson(ref('Bundle'), 'A Bundle (searchset or history) with paging links') };
+      return {
+        '200': fhirJson(ref('Bundle'), 'A Bundle (history) with paging links', {}, bundle('history')),
+      };
     case 'batch':
-      return { '200': fhirJson(ref('Bundle'), 'A batch-response Bundle: one entry per request entry') };
+      return {
+        '200': fhirJson(
+          ref('Bundle'),
+          'A batch-response Bundle: one entry per request entry',
+          {},
+          {
+            resourceType: 'Bundle',
+            type: 'batch-response',
+            entry: [{ response: { status: '201 Created', location: 'Patient/example-patient/_history/1' } }],
+          },
+        ),
+      };
     case 'capabilities':
       return { '200': fhirJson(ref('Resource'), 'The CapabilityStatement') };
     default:
@@ -335,6 +387,7 @@ function operation(
   def: RouteDef,
   contract: AnyContract | undefined,
   components: Record<string, Json>,
+  examples: { requests: Partial<Record<RouteId, Example>>; resources: Record<string, unknown> },
 ) {
   const parameters: Parameter[] = [];
   const fromContract = contract?.params ? parametersOf(contract.params, 'path') : [];
@@ -405,6 +458,7 @@ function operation(
   }
 
   const body = def.interaction === 'batch' ? BatchBundle : contract?.body;
+  const example = examples.requests[id];
   const mediaType =
     contract?.bodyType === 'json-patch' ? 'application/json-patch+json' : 'application/fhir+json';
   return {
@@ -419,11 +473,21 @@ function operation(
     security: def.auth === 'jwt' ? [{ bearerAuth: [] }] : [],
     parameters: [...parameters, ...headerParameters],
     ...(body
-      ? { requestBody: { required: true, content: { [mediaType]: { schema: schemaOf(body, components) } } } }
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              [mediaType]: {
+                schema: schemaOf(body, components),
+                ...(example ? { examples: { [id]: example } } : {}),
+              },
+            },
+          },
+        }
       : {}),
     ...(formSearch ? { requestBody: formSearchBody(contract) } : {}),
     responses: {
-      ...successResponses(def),
+      ...successResponses(def, examples.resources),
       ...errorResponses(def, contract),
       default: outcome('Any other error'),
     },
@@ -437,10 +501,13 @@ export function openApiDocument(
   contracts: Readonly<Partial<Record<RouteId, AnyContract>>>,
 ): Json {
   const components = componentSchemas();
+  // The appointment examples lie in the coming week: computed per document, not cached.
+  const now = Date.now();
+  const examples = { requests: requestExamples(now), resources: resourceExamples(now) };
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [id, def] of routeTable) {
     const path = paths[def.path] ?? {};
-    path[def.method.toLowerCase()] = operation(id, def, contracts[id], components);
+    path[def.method.toLowerCase()] = operation(id, def, contracts[id], components, examples);
     paths[def.path] = path;
   }
   return {

@@ -616,6 +616,13 @@ describe('the API', () => {
     expect(JSON.stringify(responses.get('MISSING_AUTHENTICATION_TOKEN'))).toContain('not-found');
   });
 
+  it('answers a refused token with API Gateway’s own reason, so an expired token says it expired', () => {
+    const unauthorized = resourcesOfType(synth.apiTemplate, 'AWS::ApiGateway::GatewayResponse')
+      .map(([, r]) => props(r))
+      .find((r) => r.ResponseType === 'UNAUTHORIZED');
+    expect(JSON.stringify(unauthorized?.ResponseTemplates)).toContain('$context.error.messageString');
+  });
+
   it('serves the custom domain over TLS 1.2 on a regional endpoint', () => {
     const [[, domain] = ['', undefined]] = resourcesOfType(synth.apiTemplate, 'AWS::ApiGateway::DomainName');
     expect(props(domain)).toMatchObject({

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { routeEntries } from '../../shared/routes.ts';
-import { api, baseUrl } from '../support/api.ts';
+import { api, baseUrl, field } from '../support/api.ts';
 
 /** Debian's Chromium; `.ci/run` installs it. Never a downloaded browser build. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -61,6 +61,36 @@ describe('GET /docs', () => {
       expect(await page.locator('.btn.authorize').count()).toBeGreaterThan(0);
       expect(errors).toEqual([]);
       expect(elsewhere).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('fills Try it out with the small example of /openapi.json, not data generated from the schema', {
+    timeout: 180_000,
+  }, async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: see the test above`);
+    const doc = (await api('/openapi.json')).json;
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    try {
+      const page = await browser.newPage();
+      await page.route('**/*', (route) =>
+        new URL(route.request().url()).hostname === '127.0.0.1' ? route.continue() : route.abort(),
+      );
+      await page.goto(`${baseUrl()}/docs`);
+      for (const [tag, routeId, path] of [
+        ['Patient', 'createPatient', '/Patient'],
+        ['Practitioner', 'createPractitioner', '/Practitioner'],
+      ] as const) {
+        const content = field(doc, 'paths', path, 'post', 'requestBody', 'content', 'application/fhir+json');
+        const example = field(content, 'examples', routeId, 'value');
+        expect(example, routeId).toBeDefined();
+        const block = page.locator(`#operations-${tag}-${routeId}`);
+        await block.locator('.opblock-summary').click({ timeout: 60_000 });
+        const body = block.locator('textarea.body-param__text');
+        await body.waitFor({ timeout: 60_000 });
+        expect(JSON.parse(await body.inputValue()), routeId).toEqual(example);
+      }
     } finally {
       await browser.close();
     }

@@ -1,0 +1,13 @@
+/** Errors of the local stand-ins for AWS (the issuer and gateway under `npm start`). */
+
+/**
+ * A bearer token with a valid signature whose `exp` has passed. Told apart from every other
+ * refusal so the caller learns to fetch a new token (as API Gateway's "The incoming token has
+ * expired"); forged or malformed tokens keep the generic answer.
+ */
+export class TokenExpiredError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('token expired', options);
+    this.name = 'TokenExpiredError';
+  }
+}
