@@ -134,7 +134,8 @@ export function accessStatements(
     statements.push(
       new PolicyStatement({
         sid: 'AccessLogRead',
-        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+        // BatchGetItem: a patient's disclosure items are resolved to their events by key.
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
         resources: [targets.auditTableArn],
       }),
       ...indexQuery('AccessLogIndexQuery', targets.auditTableArn, targets.auditIndexNames),

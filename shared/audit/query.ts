@@ -1,7 +1,7 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { Principal } from '../auth/principal.ts';
-import { ForbiddenError, NotFoundError } from '../http/errors.ts';
+import { ForbiddenError, NotFoundError, ServiceUnavailableError } from '../http/errors.ts';
 import { log } from '../http/logger.ts';
 import { dynamo, tableNames } from '../store/client.ts';
 import { decodeCursor, encodeCursor, type StartKey } from '../store/cursor.ts';
@@ -35,12 +35,24 @@ const Item = z.object({
   pk: z.string(),
   sk: z.string(),
   recordedSk: z.string(),
-  orgPk: z.string(),
+  // Absent on disclosure items, which name their organization in `patientPk` only.
+  orgPk: z.optional(z.string()),
   event: z.string(),
   patientPk: z.optional(z.string()),
   agentPk: z.optional(z.string()),
   purposePk: z.optional(z.string()),
+  /** On a disclosure item: the sort key of the AuditEvent it stands for, in the same partition. */
+  disclosureOf: z.optional(z.string()),
 });
+
+/**
+ * Disclosure items carry copies of the event's agent and purpose keys under other names (so
+ * they stay out of byAgent and byPurpose): a filter on one matches either.
+ */
+const DISCLOSURE_COPY: Readonly<Record<string, string>> = { agentPk: 'agent', purposePk: 'purpose' };
+
+/** BatchGetItem takes at most 100 keys a call. */
+const BATCH_GET_KEYS = 100;
 
 const StartKeySchema = z.record(z.string(), z.string());
 
@@ -81,7 +93,10 @@ async function queryPage(plan: QueryPlan, count: number, start: StartKey | undef
   const filter = plan.filters.map((condition, index) => {
     names[`#f${index}`] = condition.name;
     values[`:f${index}`] = condition.value;
-    return `#f${index} = :f${index}`;
+    const copy = plan.index === 'byPatient' ? DISCLOSURE_COPY[condition.name] : undefined;
+    if (copy === undefined) return `#f${index} = :f${index}`;
+    names[`#g${index}`] = copy;
+    return `(#f${index} = :f${index} OR #g${index} = :f${index})`;
   });
 
   const raws: Record<string, unknown>[] = [];
@@ -114,6 +129,53 @@ async function queryPage(plan: QueryPlan, count: number, start: StartKey | undef
   return { raws, next: cursor };
 }
 
+/**
+ * The page's items with each disclosure item replaced by the AuditEvent it stands for, read by
+ * its key (BatchGetItem, same hour partition). A disclosure whose event is missing, belongs to
+ * another organization or does not name the patient is skipped.
+ */
+async function resolveDisclosures(org: string, raws: readonly unknown[]): Promise<unknown[]> {
+  const pointers = new Map<string, { pk: string; sk: string }>();
+  for (const raw of raws) {
+    const item = Item.safeParse(raw);
+    if (item.success && item.data.disclosureOf !== undefined) {
+      const key = { pk: item.data.pk, sk: item.data.disclosureOf };
+      pointers.set(`${key.pk}|${key.sk}`, key);
+    }
+  }
+  if (pointers.size === 0) return [...raws];
+  const events = new Map<string, unknown>();
+  const keys = [...pointers.values()];
+  for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
+    let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + BATCH_GET_KEYS);
+    for (let attempt = 0; pending && pending.length > 0 && attempt < 5; attempt += 1) {
+      const table = tableNames().audit;
+      const out: BatchGetCommandOutput = await dynamo().send(
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }),
+      );
+      for (const found of out.Responses?.[table] ?? []) {
+        events.set(`${String(found.pk)}|${String(found.sk)}`, found);
+      }
+      pending = out.UnprocessedKeys?.[table]?.Keys;
+    }
+    if (pending && pending.length > 0) throw new ServiceUnavailableError('the access log is busy; retry');
+  }
+  return raws.flatMap((raw) => {
+    const item = Item.safeParse(raw);
+    if (!item.success || item.data.disclosureOf === undefined) return [raw];
+    const event = events.get(`${item.data.pk}|${item.data.disclosureOf}`);
+    const parsed = Item.safeParse(event);
+    const patientId = item.data.patientPk?.slice(org.length + 1);
+    const resource = parsed.success ? parseStoredEvent(parsed.data.event) : undefined;
+    const names = resource?.entity?.some((entity) => entity.what?.reference === `Patient/${patientId}`);
+    if (!parsed.success || parsed.data.orgPk !== orgKey(org) || !names) {
+      log().warn('disclosure without its event skipped', { sk: item.data.sk });
+      return [];
+    }
+    return [event];
+  });
+}
+
 export function auditLog(request: { principal: Principal; audit: AuditTrail }) {
   const { principal, audit } = request;
   const org = principal.org;
@@ -126,8 +188,9 @@ export function auditLog(request: { principal: Principal; audit: AuditTrail }) {
   ): Promise<EventPage> {
     const start = cursor === undefined ? undefined : await decodeCursor(cursor, binding);
     const { raws, next } = await queryPage(plan, count, start);
+    const resolved = plan.index === 'byPatient' ? await resolveDisclosures(org, raws) : raws;
     return {
-      events: raws.map(toEvent).filter((event): event is LoggedEvent => event !== undefined),
+      events: resolved.map(toEvent).filter((event): event is LoggedEvent => event !== undefined),
       next: next ? await encodeCursor(next, binding) : undefined,
     };
   }

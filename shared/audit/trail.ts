@@ -2,7 +2,16 @@ import type { Principal } from '../auth/principal.ts';
 import type { AuditAction, RouteDef } from '../routes.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
 import { uuidv7 } from './ids.ts';
-import { agentKey, eventPartition, eventSortKey, hourOf, orgKey, patientKey, purposeKey } from './keys.ts';
+import {
+  agentKey,
+  disclosureSortKey,
+  eventPartition,
+  eventSortKey,
+  hourOf,
+  orgKey,
+  patientKey,
+  purposeKey,
+} from './keys.ts';
 
 /** FHIR AuditEvent.outcome: success, minor failure (refused, invalid), serious failure (server). */
 export type AuditOutcome = '0' | '4' | '8';
@@ -28,6 +37,50 @@ export interface AuditEventRecord {
   resource: AuditEventResource;
   /** The access-log item, keys included. */
   item: Record<string, unknown>;
+  /**
+   * One disclosure item per patient the event names beyond the one its own `patientPk`
+   * covers: what puts the event in those patients' byPatient index (see `disclosureItems`).
+   */
+  disclosures: Record<string, unknown>[];
+}
+
+const PATIENT_REFERENCE = /^Patient\/([A-Za-z0-9\-.]{1,64})$/;
+
+/** The patients an event names (its `Patient/<id>` entities), in the order they were seen. */
+export const patientsOf = (entities: readonly string[]): string[] =>
+  entities.flatMap((reference) => PATIENT_REFERENCE.exec(reference)?.[1] ?? []);
+
+/**
+ * The disclosure items of an event: one per patient after the first, each in the event's own
+ * hour partition (`pk`), sorted right after it (`<eventSk>#p#<patientId>`), so sealing and
+ * verification treat them as ordinary items of the hour. Each carries only ids and codes:
+ * the byPatient index key (`patientPk`, `recordedSk` = the event's sort key), the event it
+ * stands for (`disclosureOf`, its sort key in the same partition), copies of the event's
+ * filter attributes under names no index uses (`action`, `outcome`, `agent`, `purpose`), and,
+ * like every item of the access log, `event` (its canonical JSON) and `hash` (its SHA-256).
+ */
+export function disclosureItems(item: Record<string, unknown>, org: string, patients: readonly string[]) {
+  const { pk, sk, action, outcome, agentPk, purposePk } = item;
+  if (typeof sk !== 'string') return [];
+  const id = sk.slice(sk.indexOf('#') + 1);
+  return patients.map((patientId) => {
+    const event = canonicalJson({
+      disclosure: { event: `AuditEvent/${id}`, patient: `Patient/${patientId}`, organization: org },
+    });
+    return {
+      pk,
+      sk: disclosureSortKey(sk, patientId),
+      recordedSk: sk,
+      patientPk: patientKey(org, patientId),
+      disclosureOf: sk,
+      action,
+      outcome,
+      agent: agentPk,
+      ...(purposePk !== undefined ? { purpose: purposePk } : {}),
+      hash: sha256Hex(event),
+      event,
+    };
+  });
 }
 
 export interface AuditEventResource {
@@ -76,6 +129,11 @@ export class AuditTrail {
 
   see(reference: string): void {
     if (!this.entities.includes(reference)) this.entities.push(reference);
+  }
+
+  /** The patients whose data this request disclosed or was refused: every `Patient/<id>` entity. */
+  patients(): string[] {
+    return patientsOf(this.entities);
   }
 
   concernsPatient(patientId: string): void {
@@ -161,19 +219,24 @@ export class AuditTrail {
     };
     const hash = sha256Hex(canonicalJson(resource));
     const sk = eventSortKey(recorded, id);
+    // The event's own patientPk covers one patient (the one the access concerned, else the
+    // first listed); every other one gets a disclosure item.
+    const patients = this.patients();
+    const covered = this.patientId ?? patients[0];
     const item: Record<string, unknown> = {
       pk: eventPartition(hourOf(recorded)),
       sk,
       recordedSk: sk,
       orgPk: orgKey(principal.org),
       agentPk: agentKey(principal.org, principal.sub),
-      ...(this.patientId ? { patientPk: patientKey(principal.org, this.patientId) } : {}),
+      ...(covered ? { patientPk: patientKey(principal.org, covered) } : {}),
       ...(this.breakGlassReason ? { purposePk: purposeKey(principal.org, 'BTG') } : {}),
       action: resource.action,
       outcome,
       hash,
       event: canonicalJson(resource),
     };
-    return { resource, item };
+    const others = patients.filter((patientId) => patientId !== covered);
+    return { resource, item, disclosures: disclosureItems(item, principal.org, others) };
   }
 }

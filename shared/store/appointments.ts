@@ -796,6 +796,8 @@ export function appointments(request: AccessRequest) {
         if (query.to !== undefined && visit.start >= query.to) continue;
         if (!(await mayAccess(visit, `Appointment/${head.id}`))) continue;
         audit.see(`Appointment/${head.id}`);
+        // BALP: the patient of every listed appointment is a disclosed entity of the event.
+        audit.see(`Patient/${visit.patientId}`);
         matches.push(head);
       }
       const patientsSeen = new Set(matches.map((match) => storedParticipants(match.resource).patientId));

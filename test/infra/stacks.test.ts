@@ -214,7 +214,7 @@ describe('IAM', () => {
     }
     if (audited) add('access-log', 'dynamodb:PutItem');
     if (access.auditLog === 'read' || access.auditLog === 'seal') {
-      add('access-log', 'dynamodb:GetItem', 'dynamodb:Query');
+      add('access-log', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query');
       add('access-log-index', 'dynamodb:Query');
     }
     if (access.records || audited || access.auditLog) add('data-key via dynamodb', 'kms:Decrypt');
@@ -317,7 +317,7 @@ describe('IAM', () => {
     }
   });
 
-  it('lets no role do anything to the access log but PutItem, except compliance reads (GetItem, Query)', () => {
+  it('lets no role do anything to the access log but PutItem, except compliance reads (GetItem, BatchGetItem, Query)', () => {
     const auditArn = synth.data.getLogicalId(synth.data.storage.auditLog.node.defaultChild as CfnElement);
     const readers = new Set(
       routes.filter(([, def]) => def.access.auditLog === 'read').map(([routeId]) => routeId),
@@ -327,7 +327,12 @@ describe('IAM', () => {
         if (!grant.endsWith(' on access-log') && !grant.endsWith(' on access-log-index')) continue;
         const action = grant.split(' ')[0];
         if (readers.has(routeId))
-          expect(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query']).toContain(action);
+          expect([
+            'dynamodb:PutItem',
+            'dynamodb:GetItem',
+            'dynamodb:BatchGetItem',
+            'dynamodb:Query',
+          ]).toContain(action);
         else expect(action).toBe('dynamodb:PutItem');
       }
     }
@@ -336,7 +341,10 @@ describe('IAM', () => {
       for (const statement of statements) {
         if (!JSON.stringify(statement.Resource ?? '').includes(auditArn)) continue;
         for (const action of asArray(statement.Action)) {
-          expect(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'], where).toContain(action);
+          expect(
+            ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+            where,
+          ).toContain(action);
         }
       }
     }
