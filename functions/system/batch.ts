@@ -1,3 +1,5 @@
+import { appendRefusedEntries } from '../../shared/audit/log.ts';
+import type { AuditEventRecord } from '../../shared/audit/trail.ts';
 import { BatchBundle } from '../../shared/fhir/batch.ts';
 import { dispatcher, entryEvent, inOrder, refusedEntry, responseEntry } from '../../shared/http/dispatch.ts';
 import { UnprocessableError } from '../../shared/http/errors.ts';
@@ -23,16 +25,25 @@ export const handler = route(routes.batch, { body: BatchBundle, resourceType: 'B
   }
   const origin = { event: request.event, baseUrl: request.baseUrl, requestId: request.requestId };
   const run = dispatcher();
+  const refusals: AuditEventRecord[] = [];
   const entries = await inOrder(
     request.body.entry.map((entry, index) => async () => {
       try {
         const { id, def, event } = entryEvent(origin, entry, index);
         return responseEntry(await run.invoke(id, def, event));
       } catch (error) {
-        return refusedEntry(toHttpError(error));
+        const refused = toHttpError(error);
+        // Refused before a route ran (no such route, bad URL...): the entry's AuditEvent is ours.
+        refusals.push(
+          request.audit
+            .forEntry(index)
+            .build(refused.status, refused.status < 500 ? refused.message : undefined),
+        );
+        return refusedEntry(refused);
       }
     }),
     CONCURRENCY,
   );
+  await appendRefusedEntries(refusals);
   return ok({ resourceType: 'Bundle', type: 'batch-response', entry: entries });
 });

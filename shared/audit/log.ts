@@ -1,5 +1,6 @@
 import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../config.ts';
+import { log } from '../http/logger.ts';
 import { dynamo, tableNames } from '../store/client.ts';
 import type { AuditEventRecord } from './trail.ts';
 
@@ -52,4 +53,24 @@ export async function appendAuditEvent(record: AuditEventRecord): Promise<void> 
     await dynamo().send(new TransactWriteCommand({ TransactItems: chunk.map((Put) => ({ Put })) }));
   }
   await dynamo().send(new TransactWriteCommand({ TransactItems: [event, ...first].map((Put) => ({ Put })) }));
+}
+
+/**
+ * The AuditEvents of batch entries refused before they reached a route (at most 100, none
+ * naming a patient): one TransactWriteItems. Like any refusal's event, a failure to write
+ * them is logged and does not fail the batch, whose other entries have already run.
+ */
+export async function appendRefusedEntries(records: readonly AuditEventRecord[]): Promise<void> {
+  const puts = records.flatMap(auditPuts);
+  try {
+    for (let start = 0; start < puts.length; start += MAX_TRANSACTION_ITEMS) {
+      const chunk = puts.slice(start, start + MAX_TRANSACTION_ITEMS);
+      await dynamo().send(new TransactWriteCommand({ TransactItems: chunk.map((Put) => ({ Put })) }));
+    }
+  } catch (cause) {
+    log().error('audit write failed', {
+      errorName: cause instanceof Error ? cause.name : typeof cause,
+      refusedEntries: records.length,
+    });
+  }
 }

@@ -1,3 +1,4 @@
+import type { RefusedClaims } from '../auth/errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { AuditAction, RouteDef } from '../routes.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
@@ -131,112 +132,179 @@ export class AuditTrail {
     if (!this.entities.includes(reference)) this.entities.push(reference);
   }
 
-  /** The patients whose data this request disclosed or was refused: every `Patient/<id>` entity. */
-  patients(): string[] {
-    return patientsOf(this.entities);
-  }
-
   concernsPatient(patientId: string): void {
     this.patientId ??= patientId;
     this.see(`Patient/${patientId}`);
   }
 
   build(status: number, outcomeDesc?: string, now: Date = new Date()): AuditEventRecord {
-    const { principal, facts, route } = this;
-    // Time-ordered: the id names the event's partition and sort key (see ids.ts).
-    const id = uuidv7(now);
-    const recorded = now.toISOString();
-    const outcome = outcomeOfStatus(status);
-    const agentReference =
+    const { principal } = this;
+    const reference =
       principal.role === 'patient' && principal.patientId
         ? `Patient/${principal.patientId}`
         : principal.practitionerId
           ? `Practitioner/${principal.practitionerId}`
           : undefined;
-    const resource: AuditEventResource = {
-      resourceType: 'AuditEvent',
-      id,
-      type: {
-        system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
-        code: 'rest',
-        display: 'RESTful Operation',
-      },
-      subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: route.interaction }],
-      action: route.audit ?? 'E',
-      recorded,
-      outcome,
-      ...(outcomeDesc ? { outcomeDesc } : {}),
-      ...(this.breakGlassReason
-        ? {
-            purposeOfEvent: [
-              {
-                coding: [
-                  {
-                    system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason',
-                    code: 'BTG',
-                    display: 'break the glass',
-                  },
-                ],
-                text: this.breakGlassReason,
-              },
-            ],
-          }
-        : {}),
-      agent: [
-        {
-          type: {
-            coding: [
-              { system: 'http://terminology.hl7.org/CodeSystem/extra-security-role-type', code: 'humanuser' },
-            ],
-          },
-          who: {
-            identifier: { system: 'urn:fhir-records:sub', value: principal.sub },
-            ...(agentReference ? { reference: agentReference } : {}),
-          },
-          requestor: true,
-          network: { address: facts.sourceIp, type: '2' },
-          role: [{ coding: [{ system: 'urn:fhir-records:role', code: principal.role }] }],
-        },
-      ],
-      source: {
-        site: principal.org,
-        observer: { display: 'fhir-records-backend' },
-        type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '3' }],
-      },
-      ...(this.entities.length > 0
-        ? {
-            entity: this.entities.map((reference) => ({
-              what: { reference },
-              type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' },
-            })),
-          }
-        : {}),
-      extension: [
-        { url: AUDIT_EXTENSION.requestId, valueString: facts.requestId },
-        { url: AUDIT_EXTENSION.userAgent, valueString: facts.userAgent },
-        { url: AUDIT_EXTENSION.status, valueInteger: status },
-      ],
-    };
-    const hash = sha256Hex(canonicalJson(resource));
-    const sk = eventSortKey(recorded, id);
-    // The event's own patientPk covers one patient (the one the access concerned, else the
-    // first listed); every other one gets a disclosure item.
-    const patients = this.patients();
-    const covered = this.patientId ?? patients[0];
-    const item: Record<string, unknown> = {
-      pk: eventPartition(hourOf(recorded)),
-      sk,
-      recordedSk: sk,
-      orgPk: orgKey(principal.org),
-      agentPk: agentKey(principal.org, principal.sub),
-      ...(covered ? { patientPk: patientKey(principal.org, covered) } : {}),
-      ...(this.breakGlassReason ? { purposePk: purposeKey(principal.org, 'BTG') } : {}),
-      action: resource.action,
-      outcome,
-      hash,
-      event: canonicalJson(resource),
-    };
-    const others = patients.filter((patientId) => patientId !== covered);
-    return { resource, item, disclosures: disclosureItems(item, principal.org, others) };
+    return buildRecord(
+      this,
+      { sub: principal.sub, org: principal.org, roles: [principal.role], reference },
+      status,
+      outcomeDesc,
+      now,
+    );
   }
+
+  /** The trail of one entry of this batch, for an entry refused before it reached its route. */
+  forEntry(index: number): AuditTrail {
+    return new AuditTrail(this.route, this.principal, {
+      ...this.facts,
+      requestId: `${this.facts.requestId}-${index + 1}`,
+    });
+  }
+}
+
+/**
+ * Where refusals of tokens whose organization claim is missing or malformed are filed: a
+ * value no organization id can take (ids match `[A-Za-z0-9.-]`), so no compliance user of
+ * any organization reads them through the API; the operator finds them in the byOrg index.
+ */
+export const SYSTEM_ORG = '_system';
+
+/** Who acted, as the AuditEvent names them. */
+interface Agent {
+  sub: string;
+  /** Where the event is filed (orgPk, source.site). */
+  org: string;
+  roles: readonly string[];
+  reference: string | undefined;
+}
+
+type TrailFacts = Pick<AuditTrail, 'route' | 'facts' | 'entities' | 'patientId' | 'breakGlassReason'>;
+
+/**
+ * The AuditEvent of a validly signed token refused for its claims (no organization, no or
+ * several roles, a patient or clinician without their id): filed under the organization the
+ * token names when that claim is well-formed (the issuer signed it: it is that
+ * organization's user, misconfigured), else under SYSTEM_ORG.
+ */
+export function claimsRefusalRecord(
+  route: RouteDef,
+  claims: RefusedClaims,
+  facts: RequestFacts,
+  status: number,
+  outcomeDesc: string,
+  now: Date = new Date(),
+): AuditEventRecord {
+  const reference = claims.practitionerId
+    ? `Practitioner/${claims.practitionerId}`
+    : claims.patientId && claims.roles.includes('patient')
+      ? `Patient/${claims.patientId}`
+      : undefined;
+  return buildRecord(
+    { route, facts, entities: [], patientId: undefined, breakGlassReason: undefined },
+    { sub: claims.sub ?? 'unknown', org: claims.org ?? SYSTEM_ORG, roles: claims.roles, reference },
+    status,
+    outcomeDesc,
+    now,
+  );
+}
+
+function buildRecord(
+  trail: TrailFacts,
+  agent: Agent,
+  status: number,
+  outcomeDesc: string | undefined,
+  now: Date,
+): AuditEventRecord {
+  const { facts, route } = trail;
+  // Time-ordered: the id names the event's partition and sort key (see ids.ts).
+  const id = uuidv7(now);
+  const recorded = now.toISOString();
+  const outcome = outcomeOfStatus(status);
+  const agentReference = agent.reference;
+  const resource: AuditEventResource = {
+    resourceType: 'AuditEvent',
+    id,
+    type: {
+      system: 'http://terminology.hl7.org/CodeSystem/audit-event-type',
+      code: 'rest',
+      display: 'RESTful Operation',
+    },
+    subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: route.interaction }],
+    action: route.audit ?? 'E',
+    recorded,
+    outcome,
+    ...(outcomeDesc ? { outcomeDesc } : {}),
+    ...(trail.breakGlassReason
+      ? {
+          purposeOfEvent: [
+            {
+              coding: [
+                {
+                  system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason',
+                  code: 'BTG',
+                  display: 'break the glass',
+                },
+              ],
+              text: trail.breakGlassReason,
+            },
+          ],
+        }
+      : {}),
+    agent: [
+      {
+        type: {
+          coding: [
+            { system: 'http://terminology.hl7.org/CodeSystem/extra-security-role-type', code: 'humanuser' },
+          ],
+        },
+        who: {
+          identifier: { system: 'urn:fhir-records:sub', value: agent.sub },
+          ...(agentReference ? { reference: agentReference } : {}),
+        },
+        requestor: true,
+        network: { address: facts.sourceIp, type: '2' },
+        role: agent.roles.map((role) => ({ coding: [{ system: 'urn:fhir-records:role', code: role }] })),
+      },
+    ],
+    source: {
+      site: agent.org,
+      observer: { display: 'fhir-records-backend' },
+      type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '3' }],
+    },
+    ...(trail.entities.length > 0
+      ? {
+          entity: trail.entities.map((reference) => ({
+            what: { reference },
+            type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2' },
+          })),
+        }
+      : {}),
+    extension: [
+      { url: AUDIT_EXTENSION.requestId, valueString: facts.requestId },
+      { url: AUDIT_EXTENSION.userAgent, valueString: facts.userAgent },
+      { url: AUDIT_EXTENSION.status, valueInteger: status },
+    ],
+  };
+  const hash = sha256Hex(canonicalJson(resource));
+  const sk = eventSortKey(recorded, id);
+  // The event's own patientPk covers one patient (the one the access concerned, else the
+  // first listed); every other one gets a disclosure item.
+  const patients = patientsOf(trail.entities);
+  const covered = trail.patientId ?? patients[0];
+  const item: Record<string, unknown> = {
+    pk: eventPartition(hourOf(recorded)),
+    sk,
+    recordedSk: sk,
+    orgPk: orgKey(agent.org),
+    agentPk: agentKey(agent.org, agent.sub),
+    ...(covered ? { patientPk: patientKey(agent.org, covered) } : {}),
+    ...(trail.breakGlassReason ? { purposePk: purposeKey(agent.org, 'BTG') } : {}),
+    action: resource.action,
+    outcome,
+    hash,
+    event: canonicalJson(resource),
+  };
+  const others = patients.filter((patientId) => patientId !== covered);
+  return { resource, item, disclosures: disclosureItems(item, agent.org, others) };
 }
