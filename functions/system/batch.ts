@@ -35,7 +35,7 @@ export const handler = route(routes.batch, { body: BatchBundle, resourceType: 'B
         const refused = toHttpError(error);
         // Refused before a route ran (no such route, bad URL...): the entry's AuditEvent is ours.
         refusals.push(
-          request.audit
+          await request.audit
             .forEntry(index)
             .build(refused.status, refused.status < 500 ? refused.message : undefined),
         );

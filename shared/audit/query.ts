@@ -1,6 +1,7 @@
 import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { Principal } from '../auth/principal.ts';
+import { DecryptError } from '../crypto/errors.ts';
 import { ForbiddenError, NotFoundError, ServiceUnavailableError } from '../http/errors.ts';
 import { log } from '../http/logger.ts';
 import { dynamo, tableNames } from '../store/client.ts';
@@ -9,7 +10,7 @@ import { timeOfUuidv7 } from './ids.ts';
 import { eventPartition, eventSortKey, hourOf, orgKey, patientKey } from './keys.ts';
 import { type AuditCriteria, indexPartitionKey, planAuditQuery, type QueryPlan } from './query-plan.ts';
 import { parseStoredEvent, type StoredAuditEvent } from './resource.ts';
-import type { AuditTrail } from './trail.ts';
+import { AUDIT_EXTENSION, type AuditTrail, reasonRef } from './trail.ts';
 
 /**
  * The access log as the compliance functions read it: only the caller's organization,
@@ -18,9 +19,12 @@ import type { AuditTrail } from './trail.ts';
  */
 
 export interface LoggedEvent {
-  /** The stored canonical JSON, exactly as hashed and sealed. */
+  /** The stored canonical JSON, exactly as hashed and sealed (a break-glass reason in it sealed). */
   text: string;
+  /** The event; for compliance reads, with its break-glass reason opened into `purposeOfEvent.text`. */
   resource: StoredAuditEvent;
+  /** True when `resource` differs from `text` because a reason was opened. */
+  revealed?: boolean;
 }
 
 export interface EventPage {
@@ -176,6 +180,41 @@ async function resolveDisclosures(org: string, raws: readonly unknown[]): Promis
   });
 }
 
+/**
+ * Opens the break-glass reason sealed in an event (compliance reads only: their functions hold
+ * the audit-reason Decrypt grant). A reason that does not open at its event (copied from
+ * another, or damaged) is left sealed and logged by key; the verifier reports the change.
+ */
+async function revealReason(org: string, event: LoggedEvent): Promise<LoggedEvent> {
+  const purposes = event.resource.purposeOfEvent;
+  const isSealed = (extension: { url: string }) => extension.url === AUDIT_EXTENSION.encryptedText;
+  if (!purposes?.some((purpose) => purpose.extension?.some(isSealed))) return event;
+  const { auditReasonEnvelope } = await import('../crypto/runtime.ts');
+  try {
+    const opened = await Promise.all(
+      purposes.map(async ({ extension, ...purpose }) => {
+        const sealed = extension?.find(isSealed)?.valueBase64Binary;
+        if (sealed === undefined) return { ...purpose, ...(extension ? { extension } : {}) };
+        const reason = await auditReasonEnvelope().open(
+          reasonRef(org, event.resource.id),
+          Buffer.from(sealed, 'base64'),
+        );
+        const others = (extension ?? []).filter((one) => !isSealed(one));
+        return {
+          ...purpose,
+          ...(typeof reason === 'string' ? { text: reason } : {}),
+          ...(others.length > 0 ? { extension: others } : {}),
+        };
+      }),
+    );
+    return { ...event, resource: { ...event.resource, purposeOfEvent: opened }, revealed: true };
+  } catch (error) {
+    if (!(error instanceof DecryptError)) throw error;
+    log().warn('break-glass reason does not open at its event', { id: event.resource.id });
+    return event;
+  }
+}
+
 export function auditLog(request: { principal: Principal; audit: AuditTrail }) {
   const { principal, audit } = request;
   const org = principal.org;
@@ -185,12 +224,14 @@ export function auditLog(request: { principal: Principal; audit: AuditTrail }) {
     count: number,
     cursor: string | undefined,
     binding: unknown,
+    reveal: boolean,
   ): Promise<EventPage> {
     const start = cursor === undefined ? undefined : await decodeCursor(cursor, binding);
     const { raws, next } = await queryPage(plan, count, start);
     const resolved = plan.index === 'byPatient' ? await resolveDisclosures(org, raws) : raws;
+    const events = resolved.map(toEvent).filter((event): event is LoggedEvent => event !== undefined);
     return {
-      events: resolved.map(toEvent).filter((event): event is LoggedEvent => event !== undefined),
+      events: reveal ? await Promise.all(events.map((event) => revealReason(org, event))) : events,
       next: next ? await encodeCursor(next, binding) : undefined,
     };
   }
@@ -209,7 +250,7 @@ export function auditLog(request: { principal: Principal; audit: AuditTrail }) {
       binding: unknown,
     ): Promise<EventPage> {
       requireCompliance();
-      return page(planAuditQuery(org, criteria), count, cursor, binding);
+      return page(planAuditQuery(org, criteria), count, cursor, binding, true);
     },
 
     /** One AuditEvent of the caller's organization by id: the id (a UUIDv7) names its item. */
@@ -230,7 +271,7 @@ export function auditLog(request: { principal: Principal; audit: AuditTrail }) {
       if (!item.success || item.data.orgPk !== orgKey(org)) throw notFound();
       const event = toEvent(raw);
       if (!event) throw notFound();
-      return event;
+      return revealReason(org, event);
     },
 
     /** Who accessed a patient's record, for that patient alone; anyone else gets 404. */
@@ -250,7 +291,8 @@ export function auditLog(request: { principal: Principal; audit: AuditTrail }) {
         sortKey: {},
         filters: [],
       };
-      return page(plan, count, cursor, binding);
+      // The patient's report shows the coded purpose, not the reason: no opening here.
+      return page(plan, count, cursor, binding, false);
     },
   };
 }

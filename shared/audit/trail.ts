@@ -25,7 +25,28 @@ export const AUDIT_EXTENSION = {
   userAgent: 'https://fhir-records.dev/StructureDefinition/user-agent',
   status: 'https://fhir-records.dev/StructureDefinition/http-status',
   hash: 'https://fhir-records.dev/StructureDefinition/event-hash',
+  /** On purposeOfEvent: the break-glass reason, sealed with the data key (see `sealReason`). */
+  encryptedText: 'https://fhir-records.dev/StructureDefinition/encrypted-text',
 } as const;
+
+/** Where a break-glass reason is sealed for: its event, so a copy in another event does not open. */
+export const reasonRef = (org: string, eventId: string) => ({
+  tenant: org,
+  resourceType: 'AuditEvent',
+  id: eventId,
+  versionId: 1,
+});
+
+/**
+ * The break-glass reason as stored: an envelope under the data key's audit-reason purpose
+ * (the coded purpose BTG stays in clear for queries and alarms). Loaded on first use, so
+ * requests without a reason never initialize the Encryption SDK.
+ */
+async function sealReason(org: string, eventId: string, reason: string): Promise<string> {
+  const { auditReasonEnvelope } = await import('../crypto/runtime.ts');
+  const sealed = await auditReasonEnvelope().seal(reasonRef(org, eventId), reason);
+  return Buffer.from(sealed).toString('base64');
+}
 
 export interface RequestFacts {
   requestId: string;
@@ -93,7 +114,11 @@ export interface AuditEventResource {
   recorded: string;
   outcome: AuditOutcome;
   outcomeDesc?: string;
-  purposeOfEvent?: { coding: { system: string; code: string; display: string }[]; text?: string }[];
+  purposeOfEvent?: {
+    coding: { system: string; code: string; display: string }[];
+    text?: string;
+    extension?: { url: string; valueBase64Binary: string }[];
+  }[];
   agent: {
     type: { coding: { system: string; code: string }[] };
     who: { identifier: { system: string; value: string }; reference?: string };
@@ -137,7 +162,7 @@ export class AuditTrail {
     this.see(`Patient/${patientId}`);
   }
 
-  build(status: number, outcomeDesc?: string, now: Date = new Date()): AuditEventRecord {
+  build(status: number, outcomeDesc?: string, now: Date = new Date()): Promise<AuditEventRecord> {
     const { principal } = this;
     const reference =
       principal.role === 'patient' && principal.patientId
@@ -194,7 +219,7 @@ export function claimsRefusalRecord(
   status: number,
   outcomeDesc: string,
   now: Date = new Date(),
-): AuditEventRecord {
+): Promise<AuditEventRecord> {
   const reference = claims.practitionerId
     ? `Practitioner/${claims.practitionerId}`
     : claims.patientId && claims.roles.includes('patient')
@@ -209,16 +234,19 @@ export function claimsRefusalRecord(
   );
 }
 
-function buildRecord(
+async function buildRecord(
   trail: TrailFacts,
   agent: Agent,
   status: number,
   outcomeDesc: string | undefined,
   now: Date,
-): AuditEventRecord {
+): Promise<AuditEventRecord> {
   const { facts, route } = trail;
   // Time-ordered: the id names the event's partition and sort key (see ids.ts).
   const id = uuidv7(now);
+  const sealedReason = trail.breakGlassReason
+    ? await sealReason(agent.org, id, trail.breakGlassReason)
+    : undefined;
   const recorded = now.toISOString();
   const outcome = outcomeOfStatus(status);
   const agentReference = agent.reference;
@@ -235,7 +263,7 @@ function buildRecord(
     recorded,
     outcome,
     ...(outcomeDesc ? { outcomeDesc } : {}),
-    ...(trail.breakGlassReason
+    ...(sealedReason
       ? {
           purposeOfEvent: [
             {
@@ -246,7 +274,7 @@ function buildRecord(
                   display: 'break the glass',
                 },
               ],
-              text: trail.breakGlassReason,
+              extension: [{ url: AUDIT_EXTENSION.encryptedText, valueBase64Binary: sealedReason }],
             },
           ],
         }

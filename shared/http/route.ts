@@ -151,7 +151,7 @@ const audit = (def: RouteDef): Middleware => ({
     if (!trail || trail.committed || !def.audit) return;
     const status = isFhirResponse(request.response) ? request.response.status : 200;
     try {
-      await appendAuditEvent(trail.build(status));
+      await appendAuditEvent(await trail.build(status));
       trail.committed = true;
     } catch (cause) {
       throw new ServiceUnavailableError('the access could not be recorded; no data was returned', { cause });
@@ -164,9 +164,9 @@ const audit = (def: RouteDef): Middleware => ({
     const trail = state.audit;
     // A signed token refused for its claims has no principal: its refusal is recorded too.
     const record = trail
-      ? trail.build(error.status, error.status < 500 ? error.message : undefined)
+      ? await trail.build(error.status, error.status < 500 ? error.message : undefined)
       : request.error instanceof ClaimsRefusedError
-        ? claimsRefusalRecord(
+        ? await claimsRefusalRecord(
             def,
             request.error.claims,
             factsOf(request.event, state),

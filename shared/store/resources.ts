@@ -339,7 +339,7 @@ export async function commit(
     await dynamo().send(
       new TransactWriteCommand({
         // The AuditEvent and its disclosure items (a write names one or two patients).
-        TransactItems: [...items, ...auditPuts(trail.build(status)).map((Put) => ({ Put }))],
+        TransactItems: [...items, ...auditPuts(await trail.build(status)).map((Put) => ({ Put }))],
       }),
     );
     trail.committed = true;

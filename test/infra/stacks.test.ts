@@ -221,6 +221,8 @@ describe('IAM', () => {
     if (access.dataKey === 'decrypt') add('data-key for fhir-resource', 'kms:Decrypt');
     if (access.dataKey === 'encrypt-decrypt')
       add('data-key for fhir-resource', 'kms:Decrypt', 'kms:GenerateDataKey');
+    if (audited && access.records) add('data-key for audit-reason', 'kms:GenerateDataKey');
+    if (access.auditReasons === 'decrypt') add('data-key for audit-reason', 'kms:Decrypt');
     if (access.indexKey) add('index-key', 'kms:GenerateMac', 'kms:VerifyMac');
     if (access.signingKey === 'sign') add('signing-key', 'kms:Sign');
     if (access.signingKey === 'verify') add('signing-key', 'kms:Verify', 'kms:GetPublicKey');
@@ -245,6 +247,7 @@ describe('IAM', () => {
       const condition = statement.Condition?.StringEquals ?? {};
       if (condition['kms:ViaService'] === 'dynamodb.eu-west-1.amazonaws.com') return 'data-key via dynamodb';
       if (condition['kms:EncryptionContext:purpose'] === 'fhir-resource') return 'data-key for fhir-resource';
+      if (condition['kms:EncryptionContext:purpose'] === 'audit-reason') return 'data-key for audit-reason';
       return 'data-key unconditioned';
     }
     if (text.includes(dataId(synth.data.keys.indexKey))) return 'index-key';
@@ -350,10 +353,11 @@ describe('IAM', () => {
     }
   });
 
-  it('binds the data key grants to the envelope purpose named in shared/crypto/envelope.ts', () => {
+  it('binds the data key grants to the envelope purposes named in shared/crypto/envelope.ts', () => {
     const envelope = readFileSync(join(PROJECT_ROOT, 'shared/crypto/envelope.ts'), 'utf8');
     expect(envelope).toMatch(/PURPOSE = 'fhir-resource'/);
-    expect(envelope).toMatch(/purpose: PURPOSE/);
+    expect(envelope).toMatch(/purpose = PURPOSE/);
+    expect(envelope).toMatch(/AUDIT_REASON_PURPOSE = 'audit-reason'/);
   });
 });
 
