@@ -1,8 +1,14 @@
-import { createHash } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
+import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AUDIT_EXTENSION } from '../../shared/audit/trail.ts';
-import { type ApiResponse, api, field, token } from '../support/api.ts';
+import { useLocalGateway } from '../../bin/audit-local.ts';
+import { hourAt, hourStartMs } from '../../shared/audit/digest.ts';
+import { appendAuditEvent } from '../../shared/audit/log.ts';
+import { sealHours } from '../../shared/audit/seal.ts';
+import { AUDIT_EXTENSION, AuditTrail } from '../../shared/audit/trail.ts';
+import { verifyHours } from '../../shared/audit/verify.ts';
+import { routes } from '../../shared/routes.ts';
+import { type ApiResponse, api, dataDir, field, token } from '../support/api.ts';
 import { itemText, localDynamo, orgAuditEvents, type RawItem } from '../support/dynamo.ts';
 import { createPatient, newOrg, phiPatient, phiStrings, testPhi } from '../support/patients.ts';
 import {
@@ -230,5 +236,48 @@ describe('a batch entry that lists several patients', () => {
       expect(await accessReportIds(at)).toContain(id);
       expect(ids(await api(`/AuditEvent?patient=${patientId}`, { token: tokens.compliance }))).toContain(id);
     }
+  });
+});
+
+describe('disclosure items in the digest chain', () => {
+  // Like audit-chain.test.ts: an hour of its own, far in the past, sealed and verified in-process.
+  const hour = hourAt(Date.UTC(2002, 0, 1) + randomInt(0, 360) * 24 * 3_600_000);
+
+  it('are sealed and verified as ordinary items of their hour; deleting or changing one is found', async () => {
+    useLocalGateway(dataDir());
+    const trail = new AuditTrail(
+      routes.searchPatients,
+      { sub: 'disc-chain', role: 'admin', org },
+      { requestId: randomUUID(), sourceIp: '10.0.0.9', userAgent: 'disclosure-chain-test' },
+    );
+    for (const patientId of ['chain-a', 'chain-b', 'chain-c']) trail.see(`Patient/${patientId}`);
+    const record = await trail.build(200, undefined, new Date(hourStartMs(hour) + 10 * 60_000));
+    expect(record.disclosures).toHaveLength(2);
+    await appendAuditEvent(record);
+    await sealHours(hour, hour);
+    expect(await verifyHours(hour, hour)).toMatchObject({ valid: true, events: 3, findings: [] });
+
+    const { client, tables } = localDynamo();
+    const [changed, deleted] = record.disclosures;
+    await client.send(
+      new UpdateCommand({
+        TableName: tables.audit,
+        Key: { pk: changed?.pk, sk: changed?.sk },
+        UpdateExpression: 'SET #event = :event',
+        ExpressionAttributeNames: { '#event': 'event' },
+        ExpressionAttributeValues: { ':event': String(changed?.event).replace('chain-b', 'chain-x') },
+      }),
+    );
+    await client.send(
+      new DeleteCommand({ TableName: tables.audit, Key: { pk: deleted?.pk, sk: deleted?.sk } }),
+    );
+    const report = await verifyHours(hour, hour);
+    expect(report.valid).toBe(false);
+    expect(report.findings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'event-changed', sk: changed?.sk }),
+        expect.objectContaining({ kind: 'event-deleted', sk: deleted?.sk }),
+      ]),
+    );
   });
 });
