@@ -26,6 +26,8 @@ export interface AccessTargets {
  * grants hold only for payload envelopes, not for anything else sealed under the key.
  */
 export const ENVELOPE_PURPOSE = 'fhir-resource';
+/** The purpose of break-glass reasons sealed into AuditEvents (shared/crypto/envelope.ts). */
+export const AUDIT_REASON_PURPOSE = 'audit-reason';
 
 export class AccessDeclarationError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -42,6 +44,7 @@ const GRANTED_KEYS = [
   'records',
   'auditLog',
   'dataKey',
+  'auditReasons',
   'indexKey',
   'signingKey',
   'invokeRoutes',
@@ -148,7 +151,8 @@ export function accessStatements(
     statements.push(
       new PolicyStatement({
         sid: 'AccessLogRead',
-        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+        // BatchGetItem: a patient's disclosure items are resolved to their events by key.
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
         resources: [targets.auditTableArn],
       }),
       ...indexQuery('AccessLogIndexQuery', targets.auditTableArn, targets.auditIndexNames),
@@ -174,6 +178,29 @@ export function accessStatements(
           access.dataKey === 'encrypt-decrypt' ? ['kms:GenerateDataKey', 'kms:Decrypt'] : ['kms:Decrypt'],
         resources: [targets.dataKeyArn],
         conditions: { StringEquals: { 'kms:EncryptionContext:purpose': ENVELOPE_PURPOSE } },
+      }),
+    );
+  }
+  const reasonPurpose = { StringEquals: { 'kms:EncryptionContext:purpose': AUDIT_REASON_PURPOSE } };
+  if (appendsAudit && access.records) {
+    // A clinician's break-glass reason is sealed into the AuditEvent: a data key for that
+    // purpose only, which opens no record payload and lets the function read no reason back.
+    statements.push(
+      new PolicyStatement({
+        sid: 'BreakGlassReasonSeal',
+        actions: ['kms:GenerateDataKey'],
+        resources: [targets.dataKeyArn],
+        conditions: reasonPurpose,
+      }),
+    );
+  }
+  if (access.auditReasons === 'decrypt') {
+    statements.push(
+      new PolicyStatement({
+        sid: 'BreakGlassReasonOpen',
+        actions: ['kms:Decrypt'],
+        resources: [targets.dataKeyArn],
+        conditions: reasonPurpose,
       }),
     );
   }

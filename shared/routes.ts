@@ -41,6 +41,11 @@ export interface RouteAccess {
   auditLog?: 'read';
   /** Envelope encryption of payloads with the data key. */
   dataKey?: 'decrypt' | 'encrypt-decrypt';
+  /**
+   * Opening the break-glass reasons sealed in AuditEvents (compliance reads). Sealing them needs
+   * no declaration: every audited route that reads records may seal a reason, and only that.
+   */
+  auditReasons?: 'decrypt';
   /** Blind indexes and cursor MACs with the HMAC key. */
   indexKey?: boolean;
   /** Signing of audit digests. */
@@ -409,7 +414,7 @@ export const routes = {
       { name: 'outcome', type: 'token' },
       { name: 'purpose', type: 'token' },
     ],
-    access: { auditLog: 'read', indexKey: true },
+    access: { auditLog: 'read', indexKey: true, auditReasons: 'decrypt' },
     summary: 'Search and export (Bundle, NDJSON, CSV) the access log of the caller’s organization',
   },
   searchAuditEventsPost: {
@@ -455,7 +460,7 @@ export const routes = {
     resourceType: 'AuditEvent',
     interaction: 'read',
     audit: 'R',
-    access: { auditLog: 'read' },
+    access: { auditLog: 'read', auditReasons: 'decrypt' },
     summary: 'One AuditEvent of the caller’s organization',
   },
   patientAccessReport: {

@@ -1,3 +1,5 @@
+import { appendRefusedEntries } from '../../shared/audit/log.ts';
+import type { AuditEventRecord } from '../../shared/audit/trail.ts';
 import { BatchBundle } from '../../shared/fhir/batch.ts';
 import { refuseMultiPageReads, replayEntries } from '../../shared/http/batch-entries.ts';
 import { dispatcher, entryEvent, inOrder, refusedEntry, responseEntry } from '../../shared/http/dispatch.ts';
@@ -46,13 +48,21 @@ export const handler = route(routes.batch, { body: BatchBundle, resourceType: 'B
     const entries = await replayEntries(origin, run, claim.entries, CONCURRENCY);
     return ok({ resourceType: 'Bundle', type: 'batch-response', entry: entries });
   }
+  const refusals: AuditEventRecord[] = [];
   const entries = await inOrder(
-    routed.map((entry) => async () => {
-      if (entry instanceof HttpError) return refusedEntry(entry);
+    routed.map((entry, index) => async () => {
       try {
+        if (entry instanceof HttpError) throw entry;
         return responseEntry(await run.invoke(entry.id, entry.def, entry.event));
       } catch (error) {
-        return refusedEntry(toHttpError(error));
+        const refused = toHttpError(error);
+        // Refused before a route ran (no such route, bad URL...): the entry's AuditEvent is ours.
+        refusals.push(
+          await request.audit
+            .forEntry(index)
+            .build(refused.status, refused.status < 500 ? refused.message : undefined),
+        );
+        return refusedEntry(refused);
       }
     }),
     CONCURRENCY,
@@ -63,5 +73,6 @@ export const handler = route(routes.batch, { body: BatchBundle, resourceType: 'B
       entries.map(({ response }) => ({ response })),
     );
   }
+  await appendRefusedEntries(refusals);
   return ok({ resourceType: 'Bundle', type: 'batch-response', entry: entries });
 });

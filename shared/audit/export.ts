@@ -4,8 +4,8 @@ import { AUDIT_EXTENSION } from './trail.ts';
 /**
  * Investigation exports of AuditEvents. Pure: no I/O.
  * NDJSON lines are the stored canonical JSON, byte for byte, so each line's SHA-256 is the
- * event's sealed hash. CSV is RFC 4180 (CRLF, quoted where needed) and safe to open in a
- * spreadsheet: a cell that starts like a formula is prefixed with a single quote.
+ * event's sealed hash. CSV is RFC 4180 (CRLF, every cell quoted) and safe to open in a
+ * spreadsheet: see `csvCell`.
  */
 
 export type ExportFormat = 'bundle' | 'ndjson' | 'csv';
@@ -64,12 +64,27 @@ export const CSV_COLUMNS = [
   'requestId',
 ] as const;
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+/** C0 and C1 controls and DEL; TAB, CR and LF are handled apart (they end a segment). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+/**
+ * A formula trigger at the start of the cell or of a segment a spreadsheet may split off:
+ * after `;` (the list separator of `;` locales, which ignores our quoting), a TAB or a line
+ * break, with any blanks before it.
+ */
+const FORMULA_SEGMENT = /(^|[;\t\r\n])([ \t\r\n]*)([=+\-@])/g;
 
+/**
+ * One CSV cell, safe to open: always quoted, control characters stripped, TAB and line
+ * breaks turned into spaces, and every formula trigger (`= + - @`) that starts the cell or
+ * a segment after `;`, TAB or a line break prefixed with a single quote.
+ */
 export function csvCell(value: string | number | undefined): string {
-  let text = value === undefined ? '' : String(value);
-  if (FORMULA_START.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  const text = (value === undefined ? '' : String(value))
+    .replace(CONTROL, '')
+    .replace(FORMULA_SEGMENT, "$1$2'$3")
+    .replace(/[\t\r\n]/g, ' ');
+  return `"${text.replaceAll('"', '""')}"`;
 }
 
 const extension = (event: StoredAuditEvent, url: string) =>
@@ -100,7 +115,7 @@ export function csvRow(event: StoredAuditEvent): string {
   return CSV_COLUMNS.map((column) => csvCell(cells[column])).join(',');
 }
 
-export const csvHeader = (): string => CSV_COLUMNS.join(',');
+export const csvHeader = (): string => CSV_COLUMNS.map(csvCell).join(',');
 
 /** Every page has the header row: each response is a file a spreadsheet opens on its own. */
 export const csv = (events: readonly StoredAuditEvent[]): string =>

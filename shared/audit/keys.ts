@@ -8,3 +8,5 @@ export const orgKey = (org: string): string => org;
 export const patientKey = (org: string, patientId: string): string => `${org}#${patientId}`;
 export const agentKey = (org: string, sub: string): string => `${org}#${sub}`;
 export const purposeKey = (org: string, purpose: string): string => `${org}#${purpose}`;
+/** A disclosure item of an event sorts right after the event: `<eventSk>#p#<patientId>`. */
+export const disclosureSortKey = (eventSk: string, patientId: string): string => `${eventSk}#p#${patientId}`;

@@ -1,7 +1,8 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { Principal } from '../auth/principal.ts';
-import { ForbiddenError, NotFoundError } from '../http/errors.ts';
+import { DecryptError } from '../crypto/errors.ts';
+import { ForbiddenError, NotFoundError, ServiceUnavailableError } from '../http/errors.ts';
 import { log } from '../http/logger.ts';
 import { dynamo, tableNames } from '../store/client.ts';
 import { decodeCursor, encodeCursor, type StartKey } from '../store/cursor.ts';
@@ -9,7 +10,7 @@ import { timeOfUuidv7 } from './ids.ts';
 import { eventPartition, eventSortKey, hourOf, orgKey, patientKey } from './keys.ts';
 import { type AuditCriteria, indexPartitionKey, planAuditQuery, type QueryPlan } from './query-plan.ts';
 import { parseStoredEvent, type StoredAuditEvent } from './resource.ts';
-import type { AuditTrail } from './trail.ts';
+import { AUDIT_EXTENSION, type AuditTrail, reasonRef } from './trail.ts';
 
 /**
  * The access log as the compliance functions read it: only the caller's organization,
@@ -18,9 +19,12 @@ import type { AuditTrail } from './trail.ts';
  */
 
 export interface LoggedEvent {
-  /** The stored canonical JSON, exactly as hashed and sealed. */
+  /** The stored canonical JSON, exactly as hashed and sealed (a break-glass reason in it sealed). */
   text: string;
+  /** The event; for compliance reads, with its break-glass reason opened into `purposeOfEvent.text`. */
   resource: StoredAuditEvent;
+  /** True when `resource` differs from `text` because a reason was opened. */
+  revealed?: boolean;
 }
 
 export interface EventPage {
@@ -35,12 +39,24 @@ const Item = z.object({
   pk: z.string(),
   sk: z.string(),
   recordedSk: z.string(),
-  orgPk: z.string(),
+  // Absent on disclosure items, which name their organization in `patientPk` only.
+  orgPk: z.optional(z.string()),
   event: z.string(),
   patientPk: z.optional(z.string()),
   agentPk: z.optional(z.string()),
   purposePk: z.optional(z.string()),
+  /** On a disclosure item: the sort key of the AuditEvent it stands for, in the same partition. */
+  disclosureOf: z.optional(z.string()),
 });
+
+/**
+ * Disclosure items carry copies of the event's agent and purpose keys under other names (so
+ * they stay out of byAgent and byPurpose): a filter on one matches either.
+ */
+const DISCLOSURE_COPY: Readonly<Record<string, string>> = { agentPk: 'agent', purposePk: 'purpose' };
+
+/** BatchGetItem takes at most 100 keys a call. */
+const BATCH_GET_KEYS = 100;
 
 const StartKeySchema = z.record(z.string(), z.string());
 
@@ -81,7 +97,10 @@ async function queryPage(plan: QueryPlan, count: number, start: StartKey | undef
   const filter = plan.filters.map((condition, index) => {
     names[`#f${index}`] = condition.name;
     values[`:f${index}`] = condition.value;
-    return `#f${index} = :f${index}`;
+    const copy = plan.index === 'byPatient' ? DISCLOSURE_COPY[condition.name] : undefined;
+    if (copy === undefined) return `#f${index} = :f${index}`;
+    names[`#g${index}`] = copy;
+    return `(#f${index} = :f${index} OR #g${index} = :f${index})`;
   });
 
   const raws: Record<string, unknown>[] = [];
@@ -114,6 +133,88 @@ async function queryPage(plan: QueryPlan, count: number, start: StartKey | undef
   return { raws, next: cursor };
 }
 
+/**
+ * The page's items with each disclosure item replaced by the AuditEvent it stands for, read by
+ * its key (BatchGetItem, same hour partition). A disclosure whose event is missing, belongs to
+ * another organization or does not name the patient is skipped.
+ */
+async function resolveDisclosures(org: string, raws: readonly unknown[]): Promise<unknown[]> {
+  const pointers = new Map<string, { pk: string; sk: string }>();
+  for (const raw of raws) {
+    const item = Item.safeParse(raw);
+    if (item.success && item.data.disclosureOf !== undefined) {
+      const key = { pk: item.data.pk, sk: item.data.disclosureOf };
+      pointers.set(`${key.pk}|${key.sk}`, key);
+    }
+  }
+  if (pointers.size === 0) return [...raws];
+  const events = new Map<string, unknown>();
+  const keys = [...pointers.values()];
+  for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
+    let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + BATCH_GET_KEYS);
+    for (let attempt = 0; pending && pending.length > 0 && attempt < 5; attempt += 1) {
+      const table = tableNames().audit;
+      const out: BatchGetCommandOutput = await dynamo().send(
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }),
+      );
+      for (const found of out.Responses?.[table] ?? []) {
+        events.set(`${String(found.pk)}|${String(found.sk)}`, found);
+      }
+      pending = out.UnprocessedKeys?.[table]?.Keys;
+    }
+    if (pending && pending.length > 0) throw new ServiceUnavailableError('the access log is busy; retry');
+  }
+  return raws.flatMap((raw) => {
+    const item = Item.safeParse(raw);
+    if (!item.success || item.data.disclosureOf === undefined) return [raw];
+    const event = events.get(`${item.data.pk}|${item.data.disclosureOf}`);
+    const parsed = Item.safeParse(event);
+    const patientId = item.data.patientPk?.slice(org.length + 1);
+    const resource = parsed.success ? parseStoredEvent(parsed.data.event) : undefined;
+    const names = resource?.entity?.some((entity) => entity.what?.reference === `Patient/${patientId}`);
+    if (!parsed.success || parsed.data.orgPk !== orgKey(org) || !names) {
+      log().warn('disclosure without its event skipped', { sk: item.data.sk });
+      return [];
+    }
+    return [event];
+  });
+}
+
+/**
+ * Opens the break-glass reason sealed in an event (compliance reads only: their functions hold
+ * the audit-reason Decrypt grant). A reason that does not open at its event (copied from
+ * another, or damaged) is left sealed and logged by key; the verifier reports the change.
+ */
+async function revealReason(org: string, event: LoggedEvent): Promise<LoggedEvent> {
+  const purposes = event.resource.purposeOfEvent;
+  const isSealed = (extension: { url: string }) => extension.url === AUDIT_EXTENSION.encryptedText;
+  if (!purposes?.some((purpose) => purpose.extension?.some(isSealed))) return event;
+  const { auditReasonEnvelope } = await import('../crypto/runtime.ts');
+  try {
+    const opened = await Promise.all(
+      purposes.map(async ({ extension, ...purpose }) => {
+        const sealed = extension?.find(isSealed)?.valueBase64Binary;
+        if (sealed === undefined) return { ...purpose, ...(extension ? { extension } : {}) };
+        const reason = await auditReasonEnvelope().open(
+          reasonRef(org, event.resource.id),
+          Buffer.from(sealed, 'base64'),
+        );
+        const others = (extension ?? []).filter((one) => !isSealed(one));
+        return {
+          ...purpose,
+          ...(typeof reason === 'string' ? { text: reason } : {}),
+          ...(others.length > 0 ? { extension: others } : {}),
+        };
+      }),
+    );
+    return { ...event, resource: { ...event.resource, purposeOfEvent: opened }, revealed: true };
+  } catch (error) {
+    if (!(error instanceof DecryptError)) throw error;
+    log().warn('break-glass reason does not open at its event', { id: event.resource.id });
+    return event;
+  }
+}
+
 export function auditLog(request: { principal: Principal; audit: AuditTrail }) {
   const { principal, audit } = request;
   const org = principal.org;
@@ -123,11 +224,14 @@ export function auditLog(request: { principal: Principal; audit: AuditTrail }) {
     count: number,
     cursor: string | undefined,
     binding: unknown,
+    reveal: boolean,
   ): Promise<EventPage> {
     const start = cursor === undefined ? undefined : await decodeCursor(cursor, principal, binding);
     const { raws, next } = await queryPage(plan, count, start);
+    const resolved = plan.index === 'byPatient' ? await resolveDisclosures(org, raws) : raws;
+    const events = resolved.map(toEvent).filter((event): event is LoggedEvent => event !== undefined);
     return {
-      events: raws.map(toEvent).filter((event): event is LoggedEvent => event !== undefined),
+      events: reveal ? await Promise.all(events.map((event) => revealReason(org, event))) : events,
       next: next ? await encodeCursor(next, principal, binding) : undefined,
     };
   }
@@ -146,7 +250,7 @@ export function auditLog(request: { principal: Principal; audit: AuditTrail }) {
       binding: unknown,
     ): Promise<EventPage> {
       requireCompliance();
-      return page(planAuditQuery(org, criteria), count, cursor, binding);
+      return page(planAuditQuery(org, criteria), count, cursor, binding, true);
     },
 
     /** One AuditEvent of the caller's organization by id: the id (a UUIDv7) names its item. */
@@ -167,7 +271,7 @@ export function auditLog(request: { principal: Principal; audit: AuditTrail }) {
       if (!item.success || item.data.orgPk !== orgKey(org)) throw notFound();
       const event = toEvent(raw);
       if (!event) throw notFound();
-      return event;
+      return revealReason(org, event);
     },
 
     /** Who accessed a patient's record, for that patient alone; anyone else gets 404. */
@@ -187,7 +291,8 @@ export function auditLog(request: { principal: Principal; audit: AuditTrail }) {
         sortKey: {},
         filters: [],
       };
-      return page(plan, count, cursor, binding);
+      // The patient's report shows the coded purpose, not the reason: no opening here.
+      return page(plan, count, cursor, binding, false);
     },
   };
 }

@@ -20,7 +20,15 @@ export const StoredAuditEvent = z.looseObject({
   outcome: z.optional(z.string()),
   outcomeDesc: z.optional(z.string()),
   purposeOfEvent: z.optional(
-    z.array(z.looseObject({ coding: z.optional(z.array(Coding)), text: z.optional(z.string()) })),
+    z.array(
+      z.looseObject({
+        coding: z.optional(z.array(Coding)),
+        text: z.optional(z.string()),
+        extension: z.optional(
+          z.array(z.looseObject({ url: z.string(), valueBase64Binary: z.optional(z.string()) })),
+        ),
+      }),
+    ),
   ),
   agent: z.array(
     z.looseObject({
@@ -86,7 +94,10 @@ export function accessReportEntry(event: StoredAuditEvent, patientId: string) {
     ...(event.action ? { action: event.action } : {}),
     recorded: event.recorded,
     ...(event.outcome ? { outcome: event.outcome } : {}),
-    ...(event.purposeOfEvent ? { purposeOfEvent: event.purposeOfEvent } : {}),
+    // The coded purpose only: the break-glass reason is for compliance staff.
+    ...(event.purposeOfEvent
+      ? { purposeOfEvent: event.purposeOfEvent.map(({ coding }) => (coding ? { coding } : {})) }
+      : {}),
     agent: [
       {
         ...(role ? { role: [{ coding: [{ system: 'urn:fhir-records:role', code: role }] }] } : {}),

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
-import { ForbiddenError, UnauthorizedError } from '../http/errors.ts';
+import { UnauthorizedError } from '../http/errors.ts';
 import { ROLES, type Role } from '../routes.ts';
+import { ClaimsRefusedError, type RefusedClaims } from './errors.ts';
 
 /** Who is calling, from verified JWT claims (the Cognito authorizer's, or the local gateway's). */
 export interface Principal {
@@ -36,25 +37,44 @@ const Claims = z.object({
 
 const isRole = (group: string): group is Role => (ROLES as readonly string[]).includes(group);
 
+const Sub = Claims.shape.sub;
+
+/** Each claim of a refused token taken only if it is well-formed on its own. */
+function refusedClaims(claims: unknown): RefusedClaims {
+  const claim = <T>(schema: z.ZodMiniType<T>, name: string): T | undefined => {
+    const parsed = schema.safeParse(
+      typeof claims === 'object' && claims ? Reflect.get(claims, name) : undefined,
+    );
+    return parsed.success ? parsed.data : undefined;
+  };
+  return {
+    sub: claim(Sub, 'sub'),
+    org: claim(fhirId, 'custom:org'),
+    roles: (claim(groups, 'cognito:groups') ?? []).filter(isRole),
+    patientId: claim(fhirId, 'custom:patientId'),
+    practitionerId: claim(fhirId, 'custom:practitionerId'),
+  };
+}
+
 export function principalFromClaims(claims: unknown): Principal {
   if (claims === undefined || claims === null) throw new UnauthorizedError();
+  const refuse = (message: string) => new ClaimsRefusedError(message, refusedClaims(claims));
   const parsed = Claims.safeParse(claims);
-  if (!parsed.success)
-    throw new ForbiddenError('the token lacks the claims this API needs (groups, organization)');
+  if (!parsed.success) throw refuse('the token lacks the claims this API needs (groups, organization)');
   const roles = parsed.data['cognito:groups'].filter(isRole);
   const [role, ...others] = roles;
   if (role === undefined || others.length > 0) {
-    throw new ForbiddenError(`the user must belong to exactly one of the groups: ${ROLES.join(', ')}`);
+    throw refuse(`the user must belong to exactly one of the groups: ${ROLES.join(', ')}`);
   }
   const principal: Principal = { sub: parsed.data.sub, role, org: parsed.data['custom:org'] };
   const patientId = parsed.data['custom:patientId'];
   const practitionerId = parsed.data['custom:practitionerId'];
   if (role === 'patient') {
-    if (!patientId) throw new ForbiddenError('a patient user needs the custom:patientId claim');
+    if (!patientId) throw refuse('a patient user needs the custom:patientId claim');
     principal.patientId = patientId;
   }
   if (role === 'clinician') {
-    if (!practitionerId) throw new ForbiddenError('a clinician user needs the custom:practitionerId claim');
+    if (!practitionerId) throw refuse('a clinician user needs the custom:practitionerId claim');
     principal.practitionerId = practitionerId;
   }
   if (role === 'admin' && practitionerId) principal.practitionerId = practitionerId;

@@ -27,6 +27,11 @@ export type EnvelopeOptions = {
   maxMessagesEncrypted?: number;
   /** Data keys kept per container (one per tenant and resourceType); defaults to 100. */
   cacheCapacity?: number;
+  /**
+   * The encryption context's purpose, which IAM grants are conditioned on; defaults to
+   * PURPOSE (record payloads). Another purpose seals values whose grants differ (audit reasons).
+   */
+  purpose?: string;
 };
 
 export type Envelope = {
@@ -35,6 +40,9 @@ export type Envelope = {
 };
 
 const PURPOSE = 'fhir-resource';
+
+/** The purpose of break-glass reasons sealed into AuditEvents (see infra/access.ts). */
+export const AUDIT_REASON_PURPOSE = 'audit-reason';
 
 /**
  * Committing and unsigned. Every writer is also a reader (the same Lambda roles hold
@@ -71,7 +79,12 @@ const { decrypt } = buildDecrypt(CLIENT_OPTIONS);
  * fails with a DecryptError instead of showing one patient's record as another's.
  */
 export function createEnvelope(keyring: RecordsKeyring, options: EnvelopeOptions = {}): Envelope {
-  const { maxAgeMs = 5 * 60_000, maxMessagesEncrypted = 1000, cacheCapacity = 100 } = options;
+  const {
+    maxAgeMs = 5 * 60_000,
+    maxMessagesEncrypted = 1000,
+    cacheCapacity = 100,
+    purpose = PURPOSE,
+  } = options;
   const materials = coalesceConcurrentMisses(
     new NodeCachingMaterialsManager({
       backingMaterials: keyring,
@@ -85,7 +98,7 @@ export function createEnvelope(keyring: RecordsKeyring, options: EnvelopeOptions
     async seal(ref, resource) {
       const plaintext = Buffer.from(JSON.stringify({ ref: formatRef(ref), resource }), 'utf8');
       const { result } = await encrypt(materials, plaintext, {
-        encryptionContext: encryptionContextOf(ref),
+        encryptionContext: encryptionContextOf(ref, purpose),
         suiteId: SUITE,
       });
       return result;
@@ -105,7 +118,7 @@ export function createEnvelope(keyring: RecordsKeyring, options: EnvelopeOptions
       if (opened.messageHeader.suiteId !== SUITE) {
         throw new DecryptError('payload was sealed with another algorithm suite');
       }
-      if (!hasExactly(opened.messageHeader.encryptionContext, encryptionContextOf(ref))) {
+      if (!hasExactly(opened.messageHeader.encryptionContext, encryptionContextOf(ref, purpose))) {
         throw new DecryptError('payload does not belong to this record');
       }
       const sealed = sealedRecord.safeParse(parseJson(opened.plaintext));
@@ -129,8 +142,8 @@ function formatRef({ tenant, resourceType, id, versionId }: RecordRef): string {
   return `${tenant}/${resourceType}/${id}/${versionId}`;
 }
 
-function encryptionContextOf({ tenant, resourceType }: RecordRef): EncryptionContext {
-  return { tenant, resourceType, purpose: PURPOSE };
+function encryptionContextOf({ tenant, resourceType }: RecordRef, purpose: string): EncryptionContext {
+  return { tenant, resourceType, purpose };
 }
 
 function hasExactly(actual: Readonly<EncryptionContext>, expected: EncryptionContext): boolean {

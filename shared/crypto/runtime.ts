@@ -1,7 +1,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
 import { config } from '../config.ts';
 import { type BlindIndexer, createKmsBlindIndexer, createLocalBlindIndexer } from './blind-index.ts';
-import { createEnvelope, type Envelope } from './envelope.ts';
+import { AUDIT_REASON_PURPOSE, createEnvelope, type Envelope } from './envelope.ts';
 import { createKeyring, type RecordsKeyring } from './keyring.ts';
 import { readLocalKeyMaterial } from './local-keys.ts';
 
@@ -11,6 +11,7 @@ import { readLocalKeyMaterial } from './local-keys.ts';
  */
 let keyring: RecordsKeyring | undefined;
 let envelope: Envelope | undefined;
+let reasonEnvelope: Envelope | undefined;
 let indexer: BlindIndexer | undefined;
 let kms: KMSClient | undefined;
 
@@ -33,6 +34,12 @@ export function dataKeyring(): RecordsKeyring {
 export function recordEnvelope(): Envelope {
   envelope ??= createEnvelope(dataKeyring());
   return envelope;
+}
+
+/** Break-glass reasons in AuditEvents: the data key under its own purpose, so its grants differ. */
+export function auditReasonEnvelope(): Envelope {
+  reasonEnvelope ??= createEnvelope(dataKeyring(), { purpose: AUDIT_REASON_PURPOSE });
+  return reasonEnvelope;
 }
 
 export function blindIndexer(): BlindIndexer {

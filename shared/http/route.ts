@@ -2,7 +2,8 @@ import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import { appendAuditEvent } from '../audit/log.ts';
-import { AuditTrail, type RequestFacts } from '../audit/trail.ts';
+import { AuditTrail, claimsRefusalRecord, type RequestFacts } from '../audit/trail.ts';
+import { ClaimsRefusedError } from '../auth/errors.ts';
 import { type Principal, principalFromClaims } from '../auth/principal.ts';
 import { describeIssues } from '../fhir/issues.ts';
 import type { RouteDef } from '../routes.ts';
@@ -150,22 +151,36 @@ const audit = (def: RouteDef): Middleware => ({
     if (!trail || trail.committed || !def.audit) return;
     const status = isFhirResponse(request.response) ? request.response.status : 200;
     try {
-      await appendAuditEvent(trail.build(status));
+      await appendAuditEvent(await trail.build(status));
       trail.committed = true;
     } catch (cause) {
       throw new ServiceUnavailableError('the access could not be recorded; no data was returned', { cause });
     }
   },
   onError: async (request) => {
-    const trail = states.get(request.event)?.audit;
-    if (!trail || trail.committed || !def.audit) return;
+    const state = states.get(request.event);
+    if (!state || !def.audit || state.audit?.committed) return;
     const error = toHttpError(request.error);
+    const trail = state.audit;
+    // A signed token refused for its claims has no principal: its refusal is recorded too.
+    const record = trail
+      ? await trail.build(error.status, error.status < 500 ? error.message : undefined)
+      : request.error instanceof ClaimsRefusedError
+        ? await claimsRefusalRecord(
+            def,
+            request.error.claims,
+            factsOf(request.event, state),
+            error.status,
+            error.message,
+          )
+        : undefined;
+    if (!record) return;
     try {
-      await appendAuditEvent(trail.build(error.status, error.status < 500 ? error.message : undefined));
-      trail.committed = true;
+      await appendAuditEvent(record);
+      if (trail) trail.committed = true;
     } catch (cause) {
       log().error('audit write failed', {
-        requestId: trail.facts.requestId,
+        requestId: state.requestId,
         errorName: cause instanceof Error ? cause.name : typeof cause,
       });
     }
@@ -175,15 +190,17 @@ const audit = (def: RouteDef): Middleware => ({
 const isFhirResponse = (value: unknown): value is FhirResponse =>
   typeof value === 'object' && value !== null && 'status' in value && typeof value.status === 'number';
 
+const factsOf = (event: Event, state: State): RequestFacts => ({
+  requestId: state.requestId,
+  sourceIp: event.requestContext?.identity?.sourceIp ?? 'unknown',
+  userAgent: (state.headers['user-agent'] ?? 'unknown').slice(0, 256),
+});
+
 const authenticate = (def: RouteDef): Middleware => ({
   before: (request) => {
     const state = stateOf(request.event);
     const principal = principalFromClaims(request.event.requestContext?.authorizer?.claims);
-    const facts: RequestFacts = {
-      requestId: state.requestId,
-      sourceIp: request.event.requestContext?.identity?.sourceIp ?? 'unknown',
-      userAgent: (state.headers['user-agent'] ?? 'unknown').slice(0, 256),
-    };
+    const facts = factsOf(request.event, state);
     state.audit = new AuditTrail(def, principal, facts);
     // The coarse check of the route table; the policy in the repositories decides the rest.
     if (!def.roles.includes(principal.role))

@@ -890,6 +890,8 @@ export function appointments(request: AccessRequest) {
       for (const { head, breakGlass } of page.matches) {
         if (breakGlass) noteBreakGlass(`Appointment/${head.id}`);
         audit.see(`Appointment/${head.id}`);
+        // BALP: the patient of every listed appointment is a disclosed entity of the event.
+        audit.see(`Patient/${visit.patientId}`);
         matches.push(head);
       }
       const patientsSeen = new Set(matches.map((match) => storedParticipants(match.resource).patientId));

@@ -6,7 +6,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { auditPut } from '../audit/log.ts';
+import { auditPuts } from '../audit/log.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import { config } from '../config.ts';
 import { recordEnvelope } from '../crypto/runtime.ts';
@@ -413,7 +413,10 @@ export async function commit(
 ): Promise<void> {
   try {
     await dynamo().send(
-      new TransactWriteCommand({ TransactItems: [...items, { Put: auditPut(trail.build(status)) }] }),
+      new TransactWriteCommand({
+        // The AuditEvent and its disclosure items (a write names one or two patients).
+        TransactItems: [...items, ...auditPuts(await trail.build(status)).map((Put) => ({ Put }))],
+      }),
     );
     trail.committed = true;
   } catch (error) {

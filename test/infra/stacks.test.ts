@@ -217,7 +217,7 @@ describe('IAM', () => {
     }
     if (audited) add('access-log', 'dynamodb:PutItem');
     if (access.auditLog === 'read' || access.auditLog === 'seal') {
-      add('access-log', 'dynamodb:GetItem', 'dynamodb:Query');
+      add('access-log', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query');
       add('access-log-index', 'dynamodb:Query');
     }
     if (access.records || access.idempotencyRecords || audited || access.auditLog)
@@ -225,6 +225,8 @@ describe('IAM', () => {
     if (access.dataKey === 'decrypt') add('data-key for fhir-resource', 'kms:Decrypt');
     if (access.dataKey === 'encrypt-decrypt')
       add('data-key for fhir-resource', 'kms:Decrypt', 'kms:GenerateDataKey');
+    if (audited && access.records) add('data-key for audit-reason', 'kms:GenerateDataKey');
+    if (access.auditReasons === 'decrypt') add('data-key for audit-reason', 'kms:Decrypt');
     if (access.indexKey) add('index-key', 'kms:GenerateMac', 'kms:VerifyMac');
     if (access.signingKey === 'sign') add('signing-key', 'kms:Sign');
     if (access.signingKey === 'verify') add('signing-key', 'kms:Verify', 'kms:GetPublicKey');
@@ -255,6 +257,7 @@ describe('IAM', () => {
       const condition = statement.Condition?.StringEquals ?? {};
       if (condition['kms:ViaService'] === 'dynamodb.eu-west-1.amazonaws.com') return 'data-key via dynamodb';
       if (condition['kms:EncryptionContext:purpose'] === 'fhir-resource') return 'data-key for fhir-resource';
+      if (condition['kms:EncryptionContext:purpose'] === 'audit-reason') return 'data-key for audit-reason';
       return 'data-key unconditioned';
     }
     if (text.includes(dataId(synth.data.keys.indexKey))) return 'index-key';
@@ -327,7 +330,7 @@ describe('IAM', () => {
     }
   });
 
-  it('lets no role do anything to the access log but PutItem, except compliance reads (GetItem, Query)', () => {
+  it('lets no role do anything to the access log but PutItem, except compliance reads (GetItem, BatchGetItem, Query)', () => {
     const auditArn = synth.data.getLogicalId(synth.data.storage.auditLog.node.defaultChild as CfnElement);
     const readers = new Set(
       routes.filter(([, def]) => def.access.auditLog === 'read').map(([routeId]) => routeId),
@@ -337,7 +340,12 @@ describe('IAM', () => {
         if (!grant.endsWith(' on access-log') && !grant.endsWith(' on access-log-index')) continue;
         const action = grant.split(' ')[0];
         if (readers.has(routeId))
-          expect(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query']).toContain(action);
+          expect([
+            'dynamodb:PutItem',
+            'dynamodb:GetItem',
+            'dynamodb:BatchGetItem',
+            'dynamodb:Query',
+          ]).toContain(action);
         else expect(action).toBe('dynamodb:PutItem');
       }
     }
@@ -346,16 +354,20 @@ describe('IAM', () => {
       for (const statement of statements) {
         if (!JSON.stringify(statement.Resource ?? '').includes(auditArn)) continue;
         for (const action of asArray(statement.Action)) {
-          expect(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'], where).toContain(action);
+          expect(
+            ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+            where,
+          ).toContain(action);
         }
       }
     }
   });
 
-  it('binds the data key grants to the envelope purpose named in shared/crypto/envelope.ts', () => {
+  it('binds the data key grants to the envelope purposes named in shared/crypto/envelope.ts', () => {
     const envelope = readFileSync(join(PROJECT_ROOT, 'shared/crypto/envelope.ts'), 'utf8');
     expect(envelope).toMatch(/PURPOSE = 'fhir-resource'/);
-    expect(envelope).toMatch(/purpose: PURPOSE/);
+    expect(envelope).toMatch(/purpose = PURPOSE/);
+    expect(envelope).toMatch(/AUDIT_REASON_PURPOSE = 'audit-reason'/);
   });
 });
 

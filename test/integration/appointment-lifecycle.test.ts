@@ -168,7 +168,7 @@ describe('who may see an appointment', () => {
     expect((await call(`/Appointment/${ids.p2WithA}`, { token: clinicianB })).status).toBe(200);
   });
 
-  it('clinician break-glass access is allowed, audited with its reason', async () => {
+  it('clinician break-glass access is allowed, audited with its reason (sealed in the log, open to compliance)', async () => {
     const reason = 'Emergency: patient unconscious in the waiting room';
     const response = await call(`/Appointment/${ids.p1WithA}`, {
       token: clinicianB,
@@ -179,7 +179,10 @@ describe('who may see an appointment', () => {
     const event = events.find(({ event }) =>
       JSON.stringify(event).includes(String(response.headers.get('x-request-id'))),
     );
-    expect(field(event?.event, 'purposeOfEvent', 0, 'text')).toBe(reason);
+    expect(field(event?.event, 'purposeOfEvent', 0, 'coding', 0, 'code')).toBe('BTG');
+    expect(JSON.stringify(event?.item)).not.toContain(reason);
+    const read = await call(`/AuditEvent/${String(field(event?.event, 'id'))}`, { token: compliance });
+    expect(field(read.json, 'purposeOfEvent', 0, 'text')).toBe(reason);
   });
 
   it('every appointment access names its patient in the access log', async () => {

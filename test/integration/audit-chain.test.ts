@@ -55,7 +55,7 @@ async function sealedRange(): Promise<{ start: string; end: string; events: Seed
         { requestId: randomUUID(), sourceIp: '10.0.0.7', userAgent: 'audit-chain-test' },
       );
       trail.concernsPatient('chain-patient');
-      const record = trail.build(
+      const record = await trail.build(
         200,
         undefined,
         new Date(hourStartMs(hour) + minute * 60_000 + randomInt(0, 999)),
@@ -177,7 +177,7 @@ describe('sealing and verifying the access log', () => {
       { sub: 'chain-forger', role: 'admin', org },
       { requestId: randomUUID(), sourceIp: '10.0.0.8', userAgent: 'forger' },
     );
-    const forged = trail.build(200, undefined, new Date(hourStartMs(addHours(start, 1)) + 30 * 60_000));
+    const forged = await trail.build(200, undefined, new Date(hourStartMs(addHours(start, 1)) + 30 * 60_000));
     await appendAuditEvent(forged);
     expect((await verifyHours(start, end)).findings.map(without)).toEqual([
       {

@@ -245,6 +245,29 @@ describe('exports for an investigation', () => {
     for (const row of rows) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@]/);
   });
 
+  it('CSV quotes every cell and defuses formulas after a semicolon or a TAB inside a cell', async () => {
+    const agent = 'al-csv-agent';
+    const admin = await token({ role: 'admin', org, sub: agent });
+    const userAgent = 'Mozilla/5.0 (X11;=HYPERLINK("http://evil.example/y");\t@SUM(A1))';
+    expect((await api(`/Patient/${p2}`, { token: admin, headers: { 'user-agent': userAgent } })).status).toBe(
+      200,
+    );
+    const response = await api(`/AuditEvent?agent=${agent}&_format=csv`, { token: tokens.compliance });
+    expect(response.status, response.text).toBe(200);
+    const lines = response.text.split('\r\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).toMatch(/^"(?:[^"]|"")*"(?:,"(?:[^"]|"")*")*$/);
+    const [, row] = parseCsv(response.text);
+    const cell = row?.[CSV_COLUMNS.indexOf('userAgent')] ?? '';
+    expect(cell).toContain('evil.example/y');
+    for (const value of row ?? []) {
+      expect(value).not.toMatch(/(^|[;\t\r\n])[\s]*[=+\-@]/);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may reach the file.
+      expect(value).not.toMatch(/[\u0000-\u001f]/);
+    }
+  });
+
   it('a long export comes in pages linked by a Link header with rel="next"', async () => {
     const lines: string[] = [];
     let path: string | undefined = `/AuditEvent?agent=${subs.admin}&_count=2&_format=ndjson`;

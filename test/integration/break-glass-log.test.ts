@@ -1,7 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
+import { AUDIT_EXTENSION } from '../../shared/audit/trail.ts';
 import { api, field, token } from '../support/api.ts';
+import { itemText, localDynamo, orgAuditEvents } from '../support/dynamo.ts';
 
 /**
  * The break-glass alarm counts `breakGlass: true` log lines: every route that lets a
@@ -47,5 +49,129 @@ describe('break-glass accesses are counted for the alarm', () => {
     const refused = await api(`/Patient/${id}`, { token: stranger });
     expect(refused.status).toBe(404);
     expect(await breakGlassLines(String(refused.headers.get('x-request-id')))).toHaveLength(0);
+  });
+});
+
+describe('the break-glass reason in the access log', () => {
+  const REASON = 'Zorblat seizure, family unreachable, chart needed now';
+  const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+  const requestIdOf = (event: unknown): unknown => {
+    const extensions = field(event, 'extension');
+    return Array.isArray(extensions)
+      ? field(
+          extensions.find((extension) => field(extension, 'url') === AUDIT_EXTENSION.requestId),
+          'valueString',
+        )
+      : undefined;
+  };
+
+  async function breakGlassRead() {
+    const owner = `org-btg-${randomUUID().slice(0, 6)}`;
+    const admin = await token({ role: 'admin', org: owner, sub: 'btg-store-admin' });
+    const created = await api('/Patient', {
+      token: admin,
+      body: { resourceType: 'Patient', gender: 'other' },
+    });
+    const id = String(field(created.json, 'id'));
+    const stranger = await token({
+      role: 'clinician',
+      org: owner,
+      sub: 'btg-store-dr',
+      practitionerId: 'pr-x',
+    });
+    const read = await api(`/Patient/${id}`, {
+      token: stranger,
+      headers: { 'x-break-glass-reason': REASON },
+    });
+    expect(read.status).toBe(200);
+    const [stored] = (await orgAuditEvents(owner)).filter(
+      ({ event }) => requestIdOf(event) === read.headers.get('x-request-id'),
+    );
+    if (!stored) throw new Error('no AuditEvent');
+    const compliance = await token({ role: 'compliance', org: owner, sub: 'btg-store-compliance' });
+    return {
+      owner,
+      id,
+      stored,
+      compliance,
+      patient: await token({ role: 'patient', org: owner, sub: 'btg-p', patientId: id }),
+    };
+  }
+
+  it('is stored sealed, with the coded purpose BTG in clear for queries and alarms', async () => {
+    const { owner, stored } = await breakGlassRead();
+    expect(itemText(stored.item)).not.toContain(REASON);
+    expect(itemText(stored.item)).not.toContain('Zorblat');
+    expect(stored.item.purposePk).toBe(`${owner}#BTG`);
+    expect(field(stored.event, 'purposeOfEvent', 0, 'coding', 0, 'code')).toBe('BTG');
+    expect(field(stored.event, 'purposeOfEvent', 0, 'text')).toBeUndefined();
+    expect(field(stored.event, 'purposeOfEvent', 0, 'extension', 0, 'url')).toBe(
+      AUDIT_EXTENSION.encryptedText,
+    );
+    // The sealed form is what is stored and hashed.
+    expect(stored.item.hash).toBe(sha256(String(stored.item.event)));
+  });
+
+  it('is read in clear by compliance staff (read, search, CSV), while NDJSON lines stay the sealed form', async () => {
+    const { stored, compliance } = await breakGlassRead();
+    const eventId = String(field(stored.event, 'id'));
+    const read = await api(`/AuditEvent/${eventId}`, { token: compliance });
+    expect(read.status, read.text).toBe(200);
+    expect(field(read.json, 'purposeOfEvent', 0, 'text')).toBe(REASON);
+    expect(field(read.json, 'purposeOfEvent', 0, 'coding', 0, 'code')).toBe('BTG');
+    const from = new Date(Date.now() - 120_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const search = await api(`/AuditEvent?purpose=BTG&date=ge${from}&date=le${to}`, { token: compliance });
+    expect(field(search.json, 'entry', 0, 'resource', 'purposeOfEvent', 0, 'text')).toBe(REASON);
+    const csv = await api(`/AuditEvent?purpose=BTG&date=ge${from}&date=le${to}&_format=csv`, {
+      token: compliance,
+    });
+    expect(csv.text).toContain(REASON);
+    const lines = await api(`/AuditEvent?purpose=BTG&date=ge${from}&date=le${to}&_format=ndjson`, {
+      token: compliance,
+    });
+    const [line] = lines.text.split('\n');
+    expect(line).not.toContain(REASON);
+    expect(sha256(String(line))).toBe(stored.item.hash);
+  });
+
+  it('is not shown in the patient’s access report, which keeps the coded purpose', async () => {
+    const { id, patient } = await breakGlassRead();
+    const report = await api(`/Patient/${id}/$access-report`, { token: patient });
+    expect(report.status, report.text).toBe(200);
+    expect(report.text).toContain('BTG');
+    expect(report.text).not.toContain(AUDIT_EXTENSION.encryptedText);
+    expect(report.text).not.toContain(REASON);
+  });
+
+  it('does not open in another event: a sealed reason copied elsewhere stays sealed', async () => {
+    const first = await breakGlassRead();
+    const sealed = field(first.stored.event, 'purposeOfEvent', 0, 'extension', 0, 'valueBase64Binary');
+    const second = await breakGlassRead();
+    const { client, tables } = localDynamo();
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    const forged = JSON.stringify({
+      ...(second.stored.event as object),
+      purposeOfEvent: [
+        {
+          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG' }],
+          extension: [{ url: AUDIT_EXTENSION.encryptedText, valueBase64Binary: sealed }],
+        },
+      ],
+    });
+    await client.send(
+      new UpdateCommand({
+        TableName: tables.audit,
+        Key: { pk: second.stored.item.pk, sk: second.stored.item.sk },
+        UpdateExpression: 'SET #event = :event',
+        ExpressionAttributeNames: { '#event': 'event' },
+        ExpressionAttributeValues: { ':event': forged },
+      }),
+    );
+    const read = await api(`/AuditEvent/${String(field(second.stored.event, 'id'))}`, {
+      token: second.compliance,
+    });
+    expect(read.status, read.text).toBe(200);
+    expect(read.text).not.toContain(REASON);
   });
 });
