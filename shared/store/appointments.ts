@@ -891,7 +891,7 @@ export function appointments(request: AccessRequest) {
         if (breakGlass) noteBreakGlass(`Appointment/${head.id}`);
         audit.see(`Appointment/${head.id}`);
         // BALP: the patient of every listed appointment is a disclosed entity of the event.
-        audit.see(`Patient/${visit.patientId}`);
+        audit.see(`Patient/${visitOfStored(head).patientId}`);
         matches.push(head);
       }
       const patientsSeen = new Set(matches.map((match) => storedParticipants(match.resource).patientId));
