@@ -448,7 +448,8 @@ export const jobs: Record<string, JobDef> = {
   archiveAuditLog: {
     handler: 'functions/audit/archive.ts',
     access: { auditLog: 'stream' },
-    summary: 'Archive every access-log item write-once (S3 Object Lock) and alarm on changes and early removals',
+    summary:
+      'Archive every access-log item write-once (S3 Object Lock) and alarm on changes and early removals',
   },
 };
 
