@@ -355,6 +355,7 @@ describe('the four tamperings of issue 14, by a writer with table access', () =>
       new PutCommand({ TableName: table(), Item: { ...item, event: forged, hash: sha256Hex(forged) } }),
     );
     expect((await sealHours(start, end)).sealed).toHaveLength(3);
+    for (const hour of [start, addHours(start, 1), end]) await archived(DIGEST_PARTITION, hour);
 
     // The chain alone cannot tell: the seal signed the forgery.
     expect((await verifyHours(start, end)).valid).toBe(true);
@@ -412,6 +413,7 @@ describe('the four tamperings of issue 14, by a writer with table access', () =>
 
   it('the newest digest removed and its hour rewritten: the missing digest is named at the tail', async () => {
     const { start, end, events } = await sealedRange();
+    for (const hour of [start, addHours(start, 1), end]) await archived(DIGEST_PARTITION, hour);
     await deleteItem(DIGEST_PARTITION, end);
     const victim = pick(events, 8);
     const item = await rawItem(victim.pk, victim.sk);
@@ -423,6 +425,38 @@ describe('the four tamperings of issue 14, by a writer with table access', () =>
     expect(withArchive.findings.map((finding) => finding.kind).sort()).toEqual(
       ['digest-missing', 'digest-not-as-archived', 'event-not-as-archived'].sort(),
     );
+  });
+
+  it('other items of an hour partition (a disclosure pointer, say) are sealed whole: untouched they verify, a changed index attribute is named', async () => {
+    const { start, events } = await sealedRange();
+    const event = pick(events, 1);
+    // Shaped like a multi-patient search's pointer to one more disclosed patient: no event, no hash.
+    const pointerHour = addHours(start, 3);
+    const pointerPk = eventPartition(pointerHour);
+    const sk = `${pointerHour}:10:00.000Z#${randomUUID()}`;
+    await client().send(
+      new PutCommand({
+        TableName: table(),
+        Item: {
+          pk: pointerPk,
+          sk: `${sk}#p#other-patient`,
+          recordedSk: sk,
+          orgPk: event.org,
+          patientPk: `${event.org}#other-patient`,
+        },
+      }),
+    );
+    expect((await sealHours(addHours(start, 3), addHours(start, 3))).sealed).toEqual([pointerHour]);
+    expect((await verifyHours(start, pointerHour)).valid).toBe(true);
+    await setAttributes(pointerPk, `${sk}#p#other-patient`, { patientPk: `${event.org}#someone-else` });
+    expect((await verifyHours(start, pointerHour)).findings.map(without)).toEqual([
+      {
+        kind: 'event-index-changed',
+        id: `${sk.slice(sk.indexOf('#') + 1)}#p#other-patient`,
+        hour: pointerHour,
+        sk: `${sk}#p#other-patient`,
+      },
+    ]);
   });
 
   it('an hour that is not due yet is reported as not sealed, never as verified', async () => {
@@ -625,6 +659,7 @@ describe('the audit CLIs', () => {
     const sealed = cli('audit-seal.ts', '--through', through, '--lookback', '3');
     expect(sealed.status, sealed.stderr).toBe(0);
     expect(sealed.stdout).toMatch(/^(sealed \d+ hours|nothing to seal)/);
+    expect(sealed.stdout).toMatch(/; events from \S+ on are not sealed yet \(the next seal covers \S+ at /);
     expect(parseDigest(String((await rawItem(DIGEST_PARTITION, through)).digest))?.hour).toBe(through);
     const current = cli('audit-seal.ts', '--through', hourAt(Date.now()));
     expect(current.status).toBe(2);
