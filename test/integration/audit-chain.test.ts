@@ -11,7 +11,7 @@ import { addHours, DIGEST_PARTITION, hourAt, hourStartMs, parseDigest } from '..
 import { eventPartition } from '../../shared/audit/keys.ts';
 import { appendAuditEvent } from '../../shared/audit/log.ts';
 import { sealHours } from '../../shared/audit/seal.ts';
-import { AUDIT_TAMPER_MESSAGE } from '../../shared/audit/stream.ts';
+import { AUDIT_TAMPER_MESSAGE, consumeRecords } from '../../shared/audit/stream.ts';
 import { AuditTrail } from '../../shared/audit/trail.ts';
 import { type Finding, summarize, verifyHours } from '../../shared/audit/verify.ts';
 import { routes } from '../../shared/routes.ts';
@@ -513,6 +513,45 @@ describe('the access log stream consumer (over DynamoDB Local’s stream)', () =
     );
     expect(cli.status, cli.stderr).toBe(0);
     expect(cli.stdout).toMatch(/^verified: 9 events sealed and verified up to .*; compared with the archive/);
+  });
+
+  it('counts a removal as tampering only before the retention ends, judged by the item’s key, not its expiresAt', async () => {
+    const written = new Map<string, string>();
+    const archive = {
+      create: async (name: string, text: string) => {
+        if (written.has(name)) return 'exists' as const;
+        written.set(name, text);
+        return 'created' as const;
+      },
+    };
+    const record = (eventName: string, pk: string, sk: string, sequence: string) => ({
+      eventName,
+      dynamodb: {
+        Keys: { pk: { S: pk }, sk: { S: sk } },
+        OldImage: { pk: { S: pk }, sk: { S: sk }, expiresAt: { N: '1' } },
+        SequenceNumber: sequence,
+      },
+      userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+    });
+    const old = eventPartition('2001-01-01T00');
+    const recent = eventPartition(hourAt(Date.now()));
+    expect(
+      await consumeRecords([record('REMOVE', old, '2001-01-01T00:01:00.000Z#a', '1')], { archive }),
+    ).toEqual({
+      archived: 1,
+      tampering: 0,
+    });
+    // TTL deleted it (a service identity), but its hour is recent: the expiry was set early.
+    expect(
+      await consumeRecords([record('REMOVE', recent, `${hourAt(Date.now())}:01:00.000Z#b`, '2')], {
+        archive,
+      }),
+    ).toEqual({ archived: 1, tampering: 1 });
+    expect(await consumeRecords([{ eventName: 'UNKNOWN' }], { archive })).toEqual({
+      archived: 0,
+      tampering: 1,
+    });
+    expect([...written.keys()].filter((name) => name.startsWith('changes/'))).toHaveLength(1);
   });
 
   it('an overwrite raises the tampering metric and is archived with both images', async () => {
