@@ -25,17 +25,12 @@ try {
   if (values.through !== undefined && !/^\d{4}-\d{2}-\d{2}T\d{2}$/.test(values.through))
     throw new Error(usage);
   useLocalGateway(values['data-dir']);
-  const { sealPending } = await import('../shared/audit/seal.ts');
+  const { sealPending, describeSeal } = await import('../shared/audit/seal.ts');
   const report = await sealPending({
     ...(values.through !== undefined ? { through: values.through } : {}),
     ...(values.lookback !== undefined ? { lookbackHours: Number(values.lookback) } : {}),
   });
-  const { sealed, alreadySealed } = report;
-  console.log(
-    sealed.length === 0
-      ? `nothing to seal${alreadySealed.length > 0 ? ` (${alreadySealed.length} hours already sealed)` : ''}`
-      : `sealed ${sealed.length} hours: ${sealed[0]} to ${sealed[sealed.length - 1]}`,
-  );
+  console.log(describeSeal(report));
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(2);

@@ -19,6 +19,8 @@ export interface AccessTargets {
   dataKeyArn: string;
   indexKeyArn: string;
   signingKeyArn: string;
+  /** The access log's stream (the stream consumer's grant). */
+  auditStreamArn: string;
 }
 
 /**
@@ -139,13 +141,37 @@ export function accessStatements(
     );
   }
   if (appendsAudit) {
+    // IAM cannot require a condition expression on PutItem (no condition key says "no
+    // overwrite"), but it can bound the partitions: routes append to hour partitions only,
+    // the seal job to digest partitions only. attribute_not_exists in code, and the stream's
+    // alarm on any MODIFY, cover the rest.
+    const sealing = access.auditLog === 'seal';
     statements.push(
       new PolicyStatement({
-        sid: 'AccessLogAppend',
+        sid: sealing ? 'AccessLogAppendDigests' : 'AccessLogAppend',
         actions: ['dynamodb:PutItem'],
         resources: [targets.auditTableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': sealing ? ['DIGEST', 'DIGEST#*'] : ['AE#*'] },
+        },
       }),
     );
+  }
+  if (access.auditLog === 'stream') {
+    statements.push(
+      new PolicyStatement({
+        sid: 'AccessLogStream',
+        actions: [
+          'dynamodb:DescribeStream',
+          'dynamodb:GetRecords',
+          'dynamodb:GetShardIterator',
+          'dynamodb:ListStreams',
+        ],
+        resources: [targets.auditStreamArn],
+      }),
+    );
+    // Writing the archive is granted beside the bucket, to the role its policy names
+    // (infra/audit-chain.ts), not here.
   }
   if (access.auditLog === 'read' || access.auditLog === 'seal') {
     statements.push(

@@ -1,12 +1,15 @@
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { EventSourceMapping, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { JobDef, RouteDef } from '../shared/routes.ts';
 import { auditTable, recordsTable } from '../shared/tables.ts';
 import { type AccessTargets, jobAccess, routeAccess } from './access.ts';
 import { type ApiRoute, RecordsApi } from './api.ts';
+import type { AuditChain } from './audit-chain.ts';
 import { Identity } from './identity.ts';
 import type { RecordsKeys } from './keys.ts';
 import { type MonitoredFunction, Monitoring } from './monitoring.ts';
@@ -19,6 +22,8 @@ export interface ApiStackProps extends StackProps {
   stage: StageConfig;
   keys: RecordsKeys;
   storage: RecordsStorage;
+  /** The access log's archive and the roles the key and bucket policies name. */
+  auditChain: AuditChain;
   /** The route table's entries (shared/routes.ts). */
   routes: readonly (readonly [string, RouteDef])[];
   /** Scheduled jobs (shared/routes.ts `jobs`). */
@@ -40,7 +45,9 @@ export class ApiStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
-    const { stage, keys, storage } = props;
+    const { stage, keys, storage, auditChain } = props;
+    const auditStreamArn = storage.auditLog.tableStreamArn;
+    if (!auditStreamArn) throw new Error('the access log table has no stream');
 
     const targets: AccessTargets = {
       region: this.region,
@@ -51,6 +58,7 @@ export class ApiStack extends Stack {
       dataKeyArn: keys.dataKey.keyArn,
       indexKeyArn: keys.indexKey.keyArn,
       signingKeyArn: keys.signingKey.keyArn,
+      auditStreamArn,
     };
     // What shared/config.ts reads.
     const environment = {
@@ -62,6 +70,7 @@ export class ApiStack extends Stack {
       INDEX_KEY_ARN: keys.indexKey.keyArn,
       SIGNING_KEY_ARN: keys.signingKey.keyArn,
       CORS_ORIGINS: stage.portalOrigin.join(','),
+      SEAL_INTERVAL_MINUTES: String(stage.sealIntervalMinutes),
     };
     const common = {
       targets,
@@ -112,18 +121,43 @@ export class ApiStack extends Stack {
         reason:
           "This queue is the dead-letter queue of the job's Lambda function (asynchronous invocations); a dead-letter queue needs no queue of its own.",
       });
+      const sealing = def.access.auditLog === 'seal';
+      const streaming = def.access.auditLog === 'stream';
+      const schedule = sealing ? `rate(${stage.sealIntervalMinutes} minutes)` : def.schedule;
       const job = new RouteFunction(this, `Job-${jobId}`, {
         ...common,
         handler: def.handler,
-        description: `job ${jobId} (${def.schedule}): ${def.summary}`,
+        description: `job ${jobId} (${schedule ?? 'access-log stream'}): ${def.summary}`,
         grants: jobAccess(jobId, def),
         timeout: Duration.minutes(5),
         deadLetterQueue: deadLetters,
+        ...(sealing ? { role: auditChain.sealRole } : {}),
+        ...(streaming
+          ? {
+              role: auditChain.archiveRole,
+              environment: { ...environment, AUDIT_ARCHIVE_BUCKET: auditChain.archive.bucketName },
+            }
+          : {}),
       });
-      new Rule(this, `Job-${jobId}-Schedule`, {
-        schedule: Schedule.expression(def.schedule),
-        targets: [new LambdaFunction(job.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
-      });
+      if (schedule) {
+        new Rule(this, `Job-${jobId}-Schedule`, {
+          schedule: Schedule.expression(schedule),
+          targets: [new LambdaFunction(job.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+        });
+      }
+      if (streaming) {
+        // In order, from the oldest record kept (24 h), retried until it succeeds or the
+        // record ages out into the dead-letter queue (with the failing batch's position).
+        new EventSourceMapping(this, `Job-${jobId}-Stream`, {
+          target: job.function,
+          eventSourceArn: auditStreamArn,
+          startingPosition: StartingPosition.TRIM_HORIZON,
+          batchSize: 100,
+          bisectBatchOnError: true,
+          retryAttempts: 10_000,
+          onFailure: new SqsDlq(deadLetters),
+        });
+      }
       jobFunctions.set(jobId, job);
     }
     this.jobFunctions = jobFunctions;
@@ -152,12 +186,14 @@ export class ApiStack extends Stack {
         function: fn.function,
         logGroup: fn.logGroup,
         seals: false,
+        archives: false,
       })),
       ...[...jobFunctions].map(([fnId, fn]) => ({
         id: `Job-${fnId}`,
         function: fn.function,
         logGroup: fn.logGroup,
         seals: props.jobs.some(([jobId, def]) => jobId === fnId && def.access.auditLog === 'seal'),
+        archives: props.jobs.some(([jobId, def]) => jobId === fnId && def.access.auditLog === 'stream'),
       })),
     ];
     this.monitoring = new Monitoring(this, 'Monitoring', {

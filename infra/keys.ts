@@ -22,6 +22,8 @@ export class RecordsKeys extends Construct {
   readonly signingKey: Key;
   /** CloudWatch Logs encryption of every log group of the stage. */
   readonly logsKey: Key;
+  /** The access log's Object Lock archive (S3 SSE-KMS). */
+  readonly archiveKey: Key;
 
   constructor(scope: Construct, id: string, props: RecordsKeysProps) {
     super(scope, id);
@@ -52,7 +54,22 @@ export class RecordsKeys extends Construct {
       keyUsage: KeyUsage.SIGN_VERIFY,
       pendingWindow,
       removalPolicy: RemovalPolicy.RETAIN,
-      policy: keyPolicy(this, SIGNING_USE),
+      // kms:Sign is not delegated to IAM: the key policy names the seal job's role alone
+      // (infra/audit-chain.ts adds that statement and a deny for everyone else).
+      policy: keyPolicy(
+        this,
+        SIGNING_USE.filter((action) => action !== 'kms:Sign'),
+      ),
+    });
+
+    // Readers of the archive (auditors) decrypt through IAM; only the stream consumer's role
+    // may encrypt into it (added by infra/audit-chain.ts).
+    this.archiveKey = new Key(this, 'ArchiveKey', {
+      description: `fhir-records ${props.stage}: access-log archive (S3 Object Lock)`,
+      enableKeyRotation: true,
+      pendingWindow,
+      removalPolicy: RemovalPolicy.RETAIN,
+      policy: keyPolicy(this, ['kms:Decrypt']),
     });
 
     this.logsKey = new Key(this, 'LogsKey', {

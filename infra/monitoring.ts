@@ -15,6 +15,7 @@ import { FilterPattern, type ILogGroup, MetricFilter } from 'aws-cdk-lib/aws-log
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { AUDIT_TAMPER_MESSAGE } from '../shared/audit/stream.ts';
 import { keyPolicy, SYMMETRIC_USE } from './key-policy.ts';
 
 /** Custom metrics of the backend. */
@@ -23,6 +24,8 @@ export const BREAK_GLASS_METRIC = 'BreakGlassAccess';
 export const AUDIT_WRITE_FAILURE_METRIC = 'AuditWriteFailures';
 /** The exact message shared/http/route.ts logs when an AuditEvent cannot be written. */
 export const AUDIT_WRITE_FAILED_MESSAGE = 'audit write failed';
+/** Every change or early removal of an access-log item (shared/audit/stream.ts). */
+export const AUDIT_TAMPER_METRIC = 'AccessLogTampering';
 
 export interface MonitoredFunction {
   id: string;
@@ -30,6 +33,8 @@ export interface MonitoredFunction {
   logGroup: ILogGroup;
   /** Seal jobs: their errors mean an hour of the access log is not sealed. */
   seals: boolean;
+  /** The stream consumer: its tampering lines are the AccessLogTampering metric. */
+  archives: boolean;
 }
 
 export interface MonitoringProps {
@@ -135,6 +140,15 @@ export class Monitoring extends Construct {
           `${fn.id} failed: an hour of the access log is not sealed; run it again before the next hour.`,
         );
       }
+      if (fn.archives) {
+        new MetricFilter(this, `AccessLogTampering-${fn.id}`, {
+          logGroup: fn.logGroup,
+          filterPattern: FilterPattern.stringValue('$.message', '=', AUDIT_TAMPER_MESSAGE),
+          metricNamespace: METRIC_NAMESPACE,
+          metricName: AUDIT_TAMPER_METRIC,
+          metricValue: '1',
+        });
+      }
       new MetricFilter(this, `BreakGlass-${fn.id}`, {
         logGroup: fn.logGroup,
         filterPattern: FilterPattern.booleanValue('$.breakGlass', true),
@@ -158,6 +172,12 @@ export class Monitoring extends Construct {
       custom(BREAK_GLASS_METRIC),
       1,
       'A clinician used break-glass access: review the AuditEvents with a purpose of use.',
+    );
+    alarm(
+      'AccessLogTampering',
+      custom(AUDIT_TAMPER_METRIC),
+      1,
+      'An access-log item was changed, or removed before its retention ended: compare the archive (audit:verify --archive) and investigate.',
     );
     alarm(
       'AuditWriteFailures',

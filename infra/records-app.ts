@@ -35,6 +35,7 @@ export function defineRecordsApp(
     stage,
     keys: data.keys,
     storage: data.storage,
+    auditChain: data.auditChain,
     routes: options.routes ?? routeEntries(),
     jobs: options.jobs ?? Object.entries(jobs),
     projectRoot: PROJECT_ROOT,

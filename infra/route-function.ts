@@ -26,6 +26,8 @@ export interface RouteFunctionProps {
   projectRoot: string;
   /** Only for asynchronously invoked functions (scheduled jobs). */
   deadLetterQueue?: IQueue;
+  /** A role made elsewhere, for functions that a key or bucket policy names (infra/audit-chain.ts). */
+  role?: Role;
 }
 
 /**
@@ -52,10 +54,12 @@ export class RouteFunction extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    this.role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: cloudFormationText(`${props.handler}: ${props.description}`, 1000),
-    });
+    this.role =
+      props.role ??
+      new Role(this, 'Role', {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+        description: cloudFormationText(`${props.handler}: ${props.description}`, 1000),
+      });
     // A customer-managed policy rather than the role's inline default policy, and no
     // AWSLambdaBasicExecutionRole: logs are granted on this function's log group only.
     this.policy = new ManagedPolicy(this, 'Policy', {

@@ -38,6 +38,8 @@ const StageSchema = z
     apiBurstLimit: z._default(z.coerce.number().check(z.int(), z.positive()), 200),
     /** WAF rate-based rule: requests per client IP in any 5-minute window. */
     wafRateLimit: z._default(z.coerce.number().check(z.int(), z.gte(10)), 2000),
+    /** Minutes between runs of the seal job: how long a complete hour waits for its digest at most. */
+    sealIntervalMinutes: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(60)), 5),
   })
   .check(
     z.refine((cfg) => (cfg.customDomain === undefined) === (cfg.certificateArn === undefined), {
@@ -61,6 +63,7 @@ export const STAGE_CONTEXT_KEYS = [
   'apiRateLimit',
   'apiBurstLimit',
   'wafRateLimit',
+  'sealIntervalMinutes',
 ] as const;
 
 export class StageConfigError extends Error {

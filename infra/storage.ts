@@ -5,6 +5,7 @@ import {
   Billing,
   type GlobalSecondaryIndexPropsV2,
   ProjectionType,
+  StreamViewType,
   TableEncryptionV2,
   TableV2,
 } from 'aws-cdk-lib/aws-dynamodb';
@@ -110,6 +111,7 @@ function tableFrom(scope: Construct, def: TableDef, dataKey: IKey, resourcePolic
     partitionKey: key(def.partitionKey),
     ...(def.sortKey ? { sortKey: key(def.sortKey) } : {}),
     ...(def.timeToLiveAttribute ? { timeToLiveAttribute: def.timeToLiveAttribute } : {}),
+    ...(def.stream === 'NEW_AND_OLD_IMAGES' ? { dynamoStream: StreamViewType.NEW_AND_OLD_IMAGES } : {}),
     globalSecondaryIndexes,
     billing: Billing.onDemand(),
     encryption: TableEncryptionV2.customerManagedKey(dataKey),

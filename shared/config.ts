@@ -61,6 +61,12 @@ const EnvSchema = z.object({
   CARE_ACCESS_DAYS_AFTER_VISIT: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(3660)), 30),
   /** Days an AuditEvent is kept; HIPAA documentation retention is six years. */
   AUDIT_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(2192)), 2192),
+  /** Minutes between runs of the seal job (the stage's `sealIntervalMinutes` in AWS, the local gateway's timer). */
+  SEAL_INTERVAL_MINUTES: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(60)), 5),
+  /** Local only: where the stream consumer archives the access log (write-once files). */
+  AUDIT_ARCHIVE_DIR: z.optional(z.string().check(z.minLength(1))),
+  /** AWS only: the S3 Object Lock bucket the stream consumer archives the access log into. */
+  AUDIT_ARCHIVE_BUCKET: z.optional(z.string().check(z.minLength(1))),
 });
 
 export type Config = z.infer<typeof EnvSchema> &

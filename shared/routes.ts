@@ -506,18 +506,28 @@ export type RouteId = keyof typeof routes;
 /** Functions that no route calls: scheduled jobs (EventBridge in AWS, an npm script locally). */
 export interface JobDef {
   handler: string;
-  /** EventBridge schedule expression. */
-  schedule: string;
-  access: Omit<RouteAccess, 'auditLog'> & { auditLog?: 'read' | 'seal' };
+  /** EventBridge schedule expression (the seal job's comes from the stage's `sealIntervalMinutes`). */
+  schedule?: string;
+  /**
+   * `auditLog: 'stream'`: the function consumes the access log's DynamoDB stream (no
+   * schedule) and is the only writer of the Object Lock archive.
+   */
+  access: Omit<RouteAccess, 'auditLog'> & { auditLog?: 'read' | 'seal' | 'stream' };
   summary: string;
 }
 
 export const jobs: Record<string, JobDef> = {
   sealAuditLog: {
     handler: 'functions/audit/seal.ts',
-    schedule: 'rate(1 hour)',
+    schedule: 'rate(5 minutes)',
     access: { auditLog: 'seal', signingKey: 'sign' },
     summary: 'Seal every complete hour of the access log into the signed digest chain',
+  },
+  archiveAuditLog: {
+    handler: 'functions/audit/archive.ts',
+    access: { auditLog: 'stream' },
+    summary:
+      'Archive every access-log item write-once (S3 Object Lock) and alarm on changes and early removals',
   },
 };
 

@@ -20,6 +20,8 @@ export interface TableDef extends KeySchema {
   logicalName: string;
   /** Attribute that DynamoDB's TTL reads (epoch seconds), if the table expires items. */
   timeToLiveAttribute?: string;
+  /** A DynamoDB stream of every change, with the images it carries. */
+  stream?: 'NEW_AND_OLD_IMAGES';
   indexes: readonly IndexDef[];
 }
 
@@ -44,13 +46,15 @@ export const recordsTable = {
 /**
  * The access log: AuditEvents partitioned by hour (the sealing unit of the digest chain),
  * with indexes for the compliance queries. Append-only: application roles may PutItem
- * with attribute_not_exists and nothing else.
+ * with attribute_not_exists and nothing else. Its stream (both images) feeds the archive
+ * and the tampering alarm (shared/audit/stream.ts).
  */
 export const auditTable = {
   logicalName: 'AccessLog',
   partitionKey: 'pk',
   sortKey: 'sk',
   timeToLiveAttribute: 'expiresAt',
+  stream: 'NEW_AND_OLD_IMAGES',
   indexes: [
     { name: 'byOrg', partitionKey: 'orgPk', sortKey: 'recordedSk', projection: 'ALL' },
     { name: 'byPatient', partitionKey: 'patientPk', sortKey: 'recordedSk', projection: 'ALL' },

@@ -1,7 +1,7 @@
 import { sealPending } from '../../shared/audit/seal.ts';
 import { log } from '../../shared/http/logger.ts';
 
-/** Scheduled job sealAuditLog (EventBridge, rate(1 hour)) · seals every complete hour after the newest digest */
+/** Scheduled job sealAuditLog (EventBridge, every `sealIntervalMinutes`, default 5) · seals every complete hour after the newest digest */
 export const handler = async (): Promise<{ sealed: number; alreadySealed: number }> => {
   const report = await sealPending();
   log().info('access log sealed', {

@@ -1,7 +1,7 @@
 import { hoursBetween } from '../../shared/audit/digest.ts';
 import { hourOf, orgKey } from '../../shared/audit/keys.ts';
 import { parseDateRange } from '../../shared/audit/query-plan.ts';
-import { describeFinding, type Finding, verifyHours } from '../../shared/audit/verify.ts';
+import { describeFinding, type Finding, summarize, verifyHours } from '../../shared/audit/verify.ts';
 import { BadRequestError } from '../../shared/http/errors.ts';
 import { ok } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
@@ -14,13 +14,13 @@ const MAX_HOURS = 24;
 const FINDING_SYSTEM = 'https://fhir-records.dev/CodeSystem/audit-verification';
 
 /**
- * The chain is global, but tenancy is not: a finding about another organization's event
- * says that such an event is affected, not which one.
+ * The chain is global, but tenancy is not: the report is scoped to the caller's
+ * organization (its counts, its events' findings). An event finding whose organization
+ * is unknown (lines of version-1 digests name none) says what happened, not to which event.
  */
-const foreign = (finding: Finding, org: string): boolean =>
-  'org' in finding && finding.org !== undefined && finding.org !== org;
+const unattributed = (finding: Finding): boolean => 'id' in finding && finding.org === undefined;
 
-/** GET /AuditEvent/$verify?from=&to= (at most 24 hours) · compliance · audit E · 200|400|401|403 */
+/** GET /AuditEvent/$verify?from=&to= (at most 24 hours) · compliance (own organization's events) · audit E · 200|400|401|403 */
 export const handler = route(routes.verifyAuditLog, contracts.verifyAuditLog, async (request) => {
   const { from } = parseDateRange([`ge${request.query.from}`]);
   const { to } = parseDateRange([`le${request.query.to}`]);
@@ -36,20 +36,18 @@ export const handler = route(routes.verifyAuditLog, contracts.verifyAuditLog, as
       details: [{ location: 'query.to', message: `at most ${MAX_HOURS} hours after from` }],
     });
   }
-  const report = await verifyHours(first, last);
-  const org = orgKey(request.principal.org);
-  const summary = `${report.valid ? 'verified' : 'NOT verified'}: ${report.hours} hours (${first} to ${last}), ${report.events} events, ${report.sealedHours} sealed hours${report.unsealedHours.length > 0 ? `, not sealed yet: ${report.unsealedHours.join(' ')}` : ''}${report.chainStart ? `, chain starts at ${report.chainStart.hour} (${report.chainStart.reason})` : ''}`;
+  const report = await verifyHours(first, last, { scope: orgKey(request.principal.org) });
   return ok({
     resourceType: 'OperationOutcome',
     issue: [
-      { severity: 'information', code: 'informational', diagnostics: summary },
+      { severity: 'information', code: 'informational', diagnostics: summarize(report) },
       ...report.findings.map((finding) => {
         const coding = [{ system: FINDING_SYSTEM, code: finding.kind }];
-        if (foreign(finding, org)) {
+        if (unattributed(finding)) {
           return {
             severity: 'error',
             code: 'processing',
-            details: { coding, text: `${finding.kind}: an event of another organization` },
+            details: { coding, text: `${finding.kind}: an event of an unknown organization` },
           };
         }
         const { text, expression } = describeFinding(finding);

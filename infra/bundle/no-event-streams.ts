@@ -9,3 +9,9 @@ function unsupported(): never {
 
 export const EventStreamSerde = unsupported;
 export const eventStreamSerdeProvider = unsupported;
+
+/**
+ * S3's client resolves an event-stream marshaller at construction, for SelectObjectContent
+ * only; the archive function sends PutObject, so the configuration passes through as it is.
+ */
+export const resolveEventStreamSerdeConfig = <T>(input: T): T => input;

@@ -1,7 +1,9 @@
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   type DynamoDBClient,
   ListTablesCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type TableDef, tableDefs } from '../../shared/tables.ts';
@@ -13,10 +15,14 @@ export const localTableName = (def: TableDef): string => `fhir-records-${def.log
 export async function bootstrapTables(client: DynamoDBClient): Promise<Record<string, string>> {
   const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
   const names: Record<string, string> = {};
-  for (const def of tableDefs) {
+  const defs: readonly TableDef[] = tableDefs;
+  for (const def of defs) {
     const name = localTableName(def);
     names[def.logicalName] = name;
-    if (existing.has(name)) continue;
+    if (existing.has(name)) {
+      await enableStream(client, name, def);
+      continue;
+    }
     const attributes = new Set<string>([def.partitionKey, def.sortKey ?? '']);
     for (const index of def.indexes) {
       attributes.add(index.partitionKey);
@@ -28,6 +34,7 @@ export async function bootstrapTables(client: DynamoDBClient): Promise<Record<st
         TableName: name,
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+        ...(def.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } } : {}),
         KeySchema: [
           { AttributeName: def.partitionKey, KeyType: 'HASH' },
           ...(def.sortKey ? [{ AttributeName: def.sortKey, KeyType: 'RANGE' as const }] : []),
@@ -56,4 +63,17 @@ export async function bootstrapTables(client: DynamoDBClient): Promise<Record<st
     }
   }
   return names;
+}
+
+/** Tables created before their definition had a stream get it now. */
+async function enableStream(client: DynamoDBClient, name: string, def: TableDef): Promise<void> {
+  if (!def.stream) return;
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+  if (Table?.StreamSpecification?.StreamEnabled) return;
+  await client.send(
+    new UpdateTableCommand({
+      TableName: name,
+      StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream },
+    }),
+  );
 }

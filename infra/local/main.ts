@@ -6,11 +6,14 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { localArchive } from '../../shared/audit/archive.ts';
 import { ensureLocalKeyMaterial } from '../../shared/crypto/local-keys.ts';
 import { bootstrapTables } from './bootstrap.ts';
 import { type LocalDynamo, startDynamo } from './dynamodb.ts';
 import { createGateway } from './gateway.ts';
 import { createVerifier } from './issuer.ts';
+import { startLocalSealJob } from './seal-job.ts';
+import { startStreamPoller } from './stream.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const dataDir = resolve(process.env.DATA_DIR ?? join(root, '.data'));
@@ -18,6 +21,7 @@ const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 3000);
 const keyDir = join(dataDir, 'keys');
 const lockFile = join(dataDir, 'gateway.json');
+const archiveDir = join(dataDir, 'archive');
 
 function refuseSecondInstance(): void {
   if (!existsSync(lockFile)) return;
@@ -80,8 +84,19 @@ async function main(): Promise<void> {
     AWS_REGION: 'us-east-1',
     KEY_SOURCE: 'local',
     LOCAL_KEY_DIR: keyDir,
+    AUDIT_ARCHIVE_DIR: archiveDir,
     CORS_ORIGINS: process.env.CORS_ORIGINS ?? 'http://localhost:5173',
   });
+
+  // What AWS runs beside the API: the stream consumer (archive and tampering alarm) and the
+  // scheduled seal, over the same code.
+  const poller = await startStreamPoller({
+    endpoint: dynamo.endpoint,
+    table: tables.AccessLog ?? '',
+    archive: localArchive(archiveDir),
+    checkpointFile: join(dataDir, 'stream-checkpoints.json'),
+  });
+  const sealJob = startLocalSealJob();
 
   const server = createGateway({ root, verify: await createVerifier(keyDir) });
   await new Promise<void>((done, fail) => {
@@ -119,6 +134,8 @@ async function main(): Promise<void> {
     console.log(`\n  ${reason}: stopping`);
     server.closeAllConnections();
     await new Promise<void>((done) => server.close(() => done()));
+    await sealJob.stop();
+    await poller.stop();
     await dynamo?.stop();
     rmSync(lockFile, { force: true });
     process.exit(0);

@@ -4,7 +4,6 @@ import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { config } from '../config.ts';
 import { dynamo, tableNames } from '../store/client.ts';
-import { canonicalJson, sha256Hex } from './canonical.ts';
 import {
   addHours,
   DIGEST_PARTITION,
@@ -12,6 +11,7 @@ import {
   digestPagePartition,
   digestPageSortKey,
   digestText,
+  entryOf,
   hourStartMs,
   hoursBetween,
   lastCompleteHour,
@@ -47,8 +47,6 @@ export interface StoredDigest {
 }
 
 const DigestItem = z.object({ sk: z.string(), digest: z.string(), signature: z.string() });
-const EventKeys = z.object({ sk: z.string(), hash: z.optional(z.unknown()), event: z.optional(z.unknown()) });
-const HEX64 = /^[0-9a-f]{64}$/;
 
 const toStored = (item: unknown): StoredDigest | undefined => {
   const parsed = DigestItem.safeParse(item);
@@ -120,7 +118,11 @@ export async function hasDigestAfter(hour: string): Promise<boolean> {
   return (Items?.length ?? 0) > 0;
 }
 
-/** The sort keys and hashes of one hour's events, in sort-key order (strongly consistent). */
+/**
+ * One line for every item stored in one hour's partition, whatever its kind (AuditEvents,
+ * and any other item written there), in sort-key order (strongly consistent): every
+ * attribute of each is covered by its item hash.
+ */
 export async function hourEntries(hour: string): Promise<DigestEntry[]> {
   const entries: DigestEntry[] = [];
   let start: Record<string, unknown> | undefined;
@@ -130,24 +132,11 @@ export async function hourEntries(hour: string): Promise<DigestEntry[]> {
         TableName: tableNames().audit,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': eventPartition(hour) },
-        ProjectionExpression: 'sk, #hash, #event',
-        ExpressionAttributeNames: { '#hash': 'hash', '#event': 'event' },
         ConsistentRead: true,
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
-    for (const item of page.Items ?? []) {
-      const parsed = EventKeys.safeParse(item);
-      if (!parsed.success) continue;
-      const { sk, hash, event } = parsed.data;
-      // An item without a well-formed hash is sealed with the hash of what it holds, so the
-      // verifier still reports it when it changes again.
-      const sealed =
-        typeof hash === 'string' && HEX64.test(hash)
-          ? hash
-          : sha256Hex(typeof event === 'string' ? event : canonicalJson(event ?? null));
-      entries.push({ sk, hash: sealed });
-    }
+    for (const item of page.Items ?? []) if (typeof item.sk === 'string') entries.push(entryOf(item));
     start = page.LastEvaluatedKey;
   } while (start);
   return entries;
@@ -161,7 +150,7 @@ export async function sealHour(
   previous: StoredDigest | undefined,
   signer: DigestSigner,
   now: Date,
-): Promise<{ digest: StoredDigest; created: boolean }> {
+): Promise<{ digest: StoredDigest; created: boolean; items: number }> {
   const entries = await hourEntries(hour);
   const sealId = randomUUID();
   const text = digestText({
@@ -204,14 +193,37 @@ export async function sealHour(
     // Another run sealed this hour first: its digest stands, ours is dropped with its pages unnamed.
     const existing = await readDigest(hour);
     if (!existing) throw new SealError(`the digest of ${hour} exists but cannot be read`, { cause: error });
-    return { digest: existing, created: false };
+    return { digest: existing, created: false, items: 0 };
   }
-  return { digest: { hour, text, signature }, created: true };
+  return { digest: { hour, text, signature }, created: true, items: entries.length };
 }
 
 export interface SealReport {
   sealed: string[];
   alreadySealed: string[];
+  /** Items (events and any other item of an hour) in the hours this run sealed. */
+  sealedItems: number;
+  /** The newest sealed hour after this run, if any. */
+  sealedThrough?: string;
+  /** The first hour not sealed yet: it is sealed once complete, at `nextSealAt` at the latest. */
+  pendingFrom?: string;
+  nextSealAt?: string;
+}
+
+const minute = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** One line that says what is sealed and what is not yet. */
+export function describeSeal(report: SealReport): string {
+  const done =
+    report.sealed.length === 0
+      ? `nothing to seal${report.alreadySealed.length > 0 ? ` (${report.alreadySealed.length} hours already sealed)` : ''}`
+      : `sealed ${report.sealed.length} hours: ${report.sealed[0]} to ${report.sealed[report.sealed.length - 1]} (${report.sealedItems} events)`;
+  const through = report.sealedThrough ? `; sealed up to ${report.sealedThrough}` : '';
+  const pending =
+    report.pendingFrom && report.nextSealAt
+      ? `; events from ${report.pendingFrom} on are not sealed yet (the next seal covers ${report.pendingFrom} at ${minute(Date.parse(report.nextSealAt))})`
+      : '';
+  return `${done}${through}${pending}`;
 }
 
 /**
@@ -232,7 +244,7 @@ export async function sealHours(
   }
   const signer = options.signer ?? digestSigner();
   const existing = await readDigests(from, through);
-  const report: SealReport = { sealed: [], alreadySealed: [] };
+  const report: SealReport = { sealed: [], alreadySealed: [], sealedItems: 0 };
   let previous = await readDigest(addHours(from, -1));
   for (const hour of hoursBetween(from, through)) {
     const stored = existing.has(hour) ? toStored(existing.get(hour)) : undefined;
@@ -241,11 +253,29 @@ export async function sealHours(
       previous = stored;
       continue;
     }
-    const { digest, created } = await sealHour(hour, previous, signer, now);
+    const { digest, created, items } = await sealHour(hour, previous, signer, now);
     (created ? report.sealed : report.alreadySealed).push(hour);
+    if (created) report.sealedItems += items;
     previous = digest;
   }
-  return report;
+  return withPending(report, through, now);
+}
+
+/** When the hour after `through` is sealed at the latest: complete, the grace, one job interval. */
+function withPending(report: SealReport, through: string, now: Date): SealReport {
+  const pendingFrom = addHours(through, 1);
+  const at = Math.max(
+    hourStartMs(pendingFrom) + 60 * 60_000 + SEAL_GRACE_MS + config().SEAL_INTERVAL_MINUTES * 60_000,
+    now.getTime(),
+  );
+  const last =
+    report.sealed[report.sealed.length - 1] ?? report.alreadySealed[report.alreadySealed.length - 1];
+  return {
+    ...report,
+    ...(last || report.sealedThrough ? { sealedThrough: last ?? report.sealedThrough } : {}),
+    pendingFrom,
+    nextSealAt: new Date(at).toISOString(),
+  };
 }
 
 /**
@@ -262,9 +292,11 @@ export async function sealPending(
     throw new SealError(`${through} is not complete yet; the newest complete hour is ${complete}`);
   }
   const earliest = addHours(complete, -(options.lookbackHours ?? SEAL_LOOKBACK_HOURS) + 1);
-  if (through < earliest) return { sealed: [], alreadySealed: [] };
+  const nothing: SealReport = { sealed: [], alreadySealed: [], sealedItems: 0 };
+  if (through < earliest) return nothing;
   const newest = await newestDigestHour(earliest, through);
   const from = newest ? addHours(newest, 1) : earliest;
-  if (from > through) return { sealed: [], alreadySealed: [] };
+  if (from > through)
+    return withPending({ ...nothing, ...(newest ? { sealedThrough: newest } : {}) }, through, now);
   return sealHours(from, through, { now, ...(options.signer ? { signer: options.signer } : {}) });
 }

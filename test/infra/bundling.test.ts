@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLambdaBundles } from '../../infra/bundle/build.ts';
-import { routes } from '../../shared/routes.ts';
+import { jobs, routes } from '../../shared/routes.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -83,6 +83,30 @@ describe('function bundling', () => {
       expect(readFileSync(bundle?.file ?? '', 'utf8')).toBe(
         readFileSync(join(assetDir('readPatient'), 'index.mjs'), 'utf8'),
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('bundles every job function into a self-contained file of at most 500 KB', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fhir-records-job-bundles-'));
+    try {
+      const entries = Object.entries(jobs).map(([id, def]) => ({ id, handler: def.handler, access: {} }));
+      const bundles = await buildLambdaBundles(ROOT, entries, dir);
+      expect(bundles.map((bundle) => bundle.id).sort()).toEqual(Object.keys(jobs).sort());
+      for (const bundle of bundles) {
+        expect(bundle.bytes, bundle.id).toBeLessThanOrEqual(500 * 1024);
+        expect(
+          bundle.imports.filter((specifier) => !isBuiltin(specifier)),
+          bundle.id,
+        ).toEqual([]);
+      }
+      // The stream consumer sends PutObject with If-None-Match (write-once) and nothing else of S3.
+      const archive = readFileSync(
+        bundles.find((bundle) => bundle.id === 'archiveAuditLog')?.file ?? '',
+        'utf8',
+      );
+      expect(archive).toContain('If-None-Match');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

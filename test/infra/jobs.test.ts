@@ -4,6 +4,8 @@ import { jobs, routes } from '../../shared/routes.ts';
 import { resourcesOfType, type SynthesizedApp, synthRecordsApp, unacknowledgedFindings } from './synth.ts';
 
 const jobEntries = Object.entries(jobs);
+const scheduled = jobEntries.filter(([, def]) => def.access.auditLog !== 'stream');
+const streaming = jobEntries.filter(([, def]) => def.access.auditLog === 'stream');
 let synth: SynthesizedApp;
 
 // The jobs of the route table, with a single route beside them: a small app, quick to synthesize.
@@ -20,12 +22,26 @@ const fnProps = (jobId: string) => {
 };
 
 describe('scheduled jobs', () => {
-  it('get one function and one EventBridge rule each', () => {
+  it('get one function each, and one EventBridge rule each scheduled job', () => {
     expect(synth.api.jobFunctions.size).toBe(jobEntries.length);
-    expect(resourcesOfType(synth.apiTemplate, 'AWS::Events::Rule')).toHaveLength(jobEntries.length);
+    expect(resourcesOfType(synth.apiTemplate, 'AWS::Events::Rule')).toHaveLength(scheduled.length);
   });
 
-  it.each(jobEntries)('job %s runs on its schedule', (jobId, def) => {
+  it.each(streaming)(
+    'job %s reads the access log’s stream in order, from the oldest record, retrying, then dead-letters',
+    (jobId) => {
+      const { id } = fnProps(jobId);
+      const mappings = resourcesOfType(synth.apiTemplate, 'AWS::Lambda::EventSourceMapping').map(
+        ([, resource]) => resource.Properties ?? {},
+      );
+      const mapping = mappings.find((properties) => JSON.stringify(properties.FunctionName).includes(id));
+      expect(mapping).toMatchObject({ StartingPosition: 'TRIM_HORIZON', BisectBatchOnFunctionError: true });
+      expect(JSON.stringify(mapping?.EventSourceArn)).toContain('StreamArn');
+      expect(JSON.stringify(mapping?.DestinationConfig)).toContain(`Job${jobId}DeadLetters`);
+    },
+  );
+
+  it.each(scheduled)('job %s runs on its schedule', (jobId, def) => {
     const { id } = fnProps(jobId);
     const rule = resourcesOfType(synth.apiTemplate, 'AWS::Events::Rule')
       .map(([, resource]) => resource.Properties ?? {})

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
@@ -60,8 +61,11 @@ describe('cdk-nag', () => {
     }
   });
 
-  it('acknowledges IAM wildcards only for the X-Ray Resource * finding', () => {
+  it('acknowledges IAM wildcards only for the X-Ray Resource * finding and the archive’s object keys', () => {
     const wildcards = acknowledgements(synth.app).filter(({ id }) => id.startsWith('AwsSolutions-IAM5'));
-    expect(new Set(wildcards.map(({ id }) => id))).toEqual(new Set(['AwsSolutions-IAM5[Resource::*]']));
+    const archive = synth.data.getLogicalId(synth.data.auditChain.archive.node.defaultChild as CfnElement);
+    expect(new Set(wildcards.map(({ id }) => id))).toEqual(
+      new Set(['AwsSolutions-IAM5[Resource::*]', `AwsSolutions-IAM5[Resource::<${archive}.Arn>/*]`]),
+    );
   });
 });

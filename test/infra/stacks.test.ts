@@ -157,6 +157,158 @@ describe('the data stack', () => {
   });
 });
 
+describe('the access log’s anchor outside the table (issue 14)', () => {
+  const dataId = (construct: { node: { defaultChild?: unknown } }) =>
+    synth.data.getLogicalId(construct.node.defaultChild as CfnElement);
+  const chain = () => synth.data.auditChain;
+
+  it('streams the access log with new and old images', () => {
+    expect(
+      props(synth.dataTemplate.Resources[dataId(synth.data.storage.auditLog)]).StreamSpecification,
+    ).toEqual({
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    });
+    expect(
+      props(synth.dataTemplate.Resources[dataId(synth.data.storage.records)]).StreamSpecification,
+    ).toBeUndefined();
+  });
+
+  it('archives into a bucket with Object Lock in compliance mode for the six-year retention, KMS, TLS only, no public access, RETAIN', () => {
+    const bucket = synth.dataTemplate.Resources[dataId(chain().archive)];
+    expect(props(bucket)).toMatchObject({
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2192 } },
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          expect.objectContaining({
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [dataId(synth.data.keys.archiveKey), 'Arn'] },
+            },
+          }),
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    expect(bucket?.DeletionPolicy).toBe('Retain');
+  });
+
+  it('lets nobody delete archived objects and nobody but the stream consumer’s role write them, over TLS only', () => {
+    const [[, policy] = ['', undefined]] = resourcesOfType(synth.dataTemplate, 'AWS::S3::BucketPolicy');
+    const statements = PolicyDocument.parse(props(policy).PolicyDocument).Statement;
+    const archiveRole = dataId(chain().archiveRole);
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+        expect.objectContaining({
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: expect.arrayContaining([
+            's3:DeleteObject',
+            's3:DeleteObjectVersion',
+            's3:PutObjectRetention',
+          ]),
+        }),
+        expect.objectContaining({
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 's3:PutObject',
+          Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [archiveRole, 'Arn'] } } },
+        }),
+      ]),
+    );
+    // Its one write grant: PutObject on the archive, GenerateDataKey on its key through S3.
+    const write = resourcesOfType(synth.dataTemplate, 'AWS::IAM::ManagedPolicy').find(([, resource]) =>
+      JSON.stringify(props(resource).Roles).includes(archiveRole),
+    );
+    const granted = PolicyDocument.parse(props(write?.[1]).PolicyDocument).Statement.map(
+      (statement) => statement.Action,
+    );
+    expect(granted).toEqual(['s3:PutObject', 'kms:GenerateDataKey']);
+    // No function of the API stack may write it.
+    for (const { where, statements: apiStatements } of policyDocuments(synth.apiTemplate)) {
+      for (const statement of apiStatements) {
+        expect(JSON.stringify(statement.Resource ?? ''), where).not.toContain(dataId(chain().archive));
+      }
+    }
+  });
+
+  it('lets only the seal job’s role sign digests, in the signing key’s own policy: no delegation of kms:Sign to IAM', () => {
+    const keyPolicy = PolicyDocument.parse(
+      props(synth.dataTemplate.Resources[dataId(synth.data.keys.signingKey)]).KeyPolicy,
+    ).Statement;
+    const sealRole = { 'Fn::GetAtt': [dataId(chain().sealRole), 'Arn'] };
+    const signing = keyPolicy.filter((statement) => asArray(statement.Action).includes('kms:Sign'));
+    expect(signing).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Principal: { AWS: sealRole }, Action: 'kms:Sign' }),
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'kms:Sign',
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': sealRole } },
+      }),
+    ]);
+    const seal = synth.api.jobFunctions.get('sealAuditLog');
+    expect(seal?.role).toBe(chain().sealRole);
+    expect(synth.api.jobFunctions.get('archiveAuditLog')?.role).toBe(chain().archiveRole);
+    // Route functions have roles of their own, none of which is either.
+    for (const [, fn] of synth.api.routeFunctions) {
+      expect([chain().sealRole, chain().archiveRole]).not.toContain(fn.role);
+    }
+  });
+
+  it('bounds each appender to its partitions: routes to hour partitions, the seal job to digests', () => {
+    const appends = policyDocuments(synth.apiTemplate).flatMap(({ statements }) =>
+      statements.filter(
+        (statement) =>
+          asArray(statement.Action).includes('dynamodb:PutItem') &&
+          String(statement.Sid).startsWith('AccessLogAppend'),
+      ),
+    );
+    expect(appends.length).toBeGreaterThan(routes.length / 2);
+    for (const statement of appends) {
+      const leading = statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+      expect(leading).toEqual(statement.Sid === 'AccessLogAppendDigests' ? ['DIGEST', 'DIGEST#*'] : ['AE#*']);
+    }
+    expect(appends.filter((statement) => statement.Sid === 'AccessLogAppendDigests')).toHaveLength(1);
+  });
+
+  it('alarms on the stream consumer’s tampering line (any MODIFY, a REMOVE before retention ends)', () => {
+    const filters = resourcesOfType(synth.apiTemplate, 'AWS::Logs::MetricFilter').map(([, f]) => props(f));
+    const tampering = filters.filter(
+      (f) =>
+        f.MetricTransformations && JSON.stringify(f.MetricTransformations).includes('AccessLogTampering'),
+    );
+    expect(tampering.map((f) => f.FilterPattern)).toEqual([
+      '{ $.message = "access log item changed or removed" }',
+    ]);
+    const alarms = resourcesOfType(synth.apiTemplate, 'AWS::CloudWatch::Alarm').map(([, a]) => props(a));
+    expect(alarms).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Namespace: 'FhirRecords', MetricName: 'AccessLogTampering', Threshold: 1 }),
+      ]),
+    );
+  });
+
+  it('runs the seal job every five minutes by default', () => {
+    const rules = resourcesOfType(synth.apiTemplate, 'AWS::Events::Rule').map(([, rule]) => props(rule));
+    expect(rules.map((rule) => rule.ScheduleExpression)).toEqual(['rate(5 minutes)']);
+  });
+});
+
 describe('IAM', () => {
   it('has no statement with a * action in either stack (no *, dynamodb:*, kms:*)', () => {
     const wildcard: string[] = [];
@@ -216,6 +368,15 @@ describe('IAM', () => {
       add('records idempotency keys', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     }
     if (audited) add('access-log', 'dynamodb:PutItem');
+    if (access.auditLog === 'stream') {
+      add(
+        'access-log-stream',
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+      );
+    }
     if (access.auditLog === 'read' || access.auditLog === 'seal') {
       add('access-log', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query');
       add('access-log-index', 'dynamodb:Query');
@@ -244,6 +405,8 @@ describe('IAM', () => {
     const dataId = (construct: { node: { defaultChild?: unknown } }) =>
       synth.data.getLogicalId(construct.node.defaultChild as CfnElement);
     const isIndex = text.includes('/index/');
+    if (text.includes(dataId(synth.data.storage.auditLog)) && text.includes('StreamArn'))
+      return 'access-log-stream';
     if (text.includes(dataId(synth.data.storage.records))) {
       const leading = JSON.stringify(statement.Condition ?? {});
       if (leading.includes('dynamodb:LeadingKeys')) {
@@ -353,6 +516,8 @@ describe('IAM', () => {
     for (const { where, statements } of policyDocuments(synth.apiTemplate)) {
       for (const statement of statements) {
         if (!JSON.stringify(statement.Resource ?? '').includes(auditArn)) continue;
+        // The stream consumer reads the table's stream, not its items.
+        if (JSON.stringify(statement.Resource).includes('StreamArn')) continue;
         for (const action of asArray(statement.Action)) {
           expect(
             ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
@@ -414,9 +579,11 @@ describe('functions and routes', () => {
           'RECORDS_TABLE',
           'SIGNING_KEY_ARN',
           'STAGE',
+          'SEAL_INTERVAL_MINUTES',
           ...(routes.some(([routeId, def]) => routeId === id && def.access.invokeRoutes)
             ? ['ROUTE_FUNCTIONS']
             : []),
+          ...(jobs[id]?.access.auditLog === 'stream' ? ['AUDIT_ARCHIVE_BUCKET'] : []),
         ].sort(),
       );
       expect(env).toMatchObject({

@@ -4,6 +4,7 @@ import {
   addHours,
   type DigestEntry,
   digestText,
+  entryOf,
   eventsSha256,
   hoursBetween,
   lastCompleteHour,
@@ -90,5 +91,42 @@ describe('digest', () => {
     const grace = 5 * 60 * 1000;
     expect(lastCompleteHour(new Date('2026-11-25T09:04:59.999Z'), grace)).toBe('2026-11-25T07');
     expect(lastCompleteHour(new Date('2026-11-25T09:05:00.000Z'), grace)).toBe('2026-11-25T08');
+  });
+
+  it('seals every attribute of an item: an index attribute or the expiry changes its item hash, not its content hash', () => {
+    const item = {
+      pk: 'AE#2001-02-03T04',
+      sk: '2001-02-03T04:05:06.000Z#x',
+      orgPk: 'org a',
+      patientPk: 'org a#p-1',
+      expiresAt: 1_178_000_000,
+      hash: sha256Hex('{}'),
+      event: '{}',
+    };
+    const sealed = entryOf(item);
+    expect(sealed).toMatchObject({ sk: item.sk, hash: item.hash, org: 'org a' });
+    for (const changed of [
+      { orgPk: 'org b' },
+      { patientPk: 'org a#p-2' },
+      { expiresAt: 1 },
+      { extra: 'x' },
+    ]) {
+      const entry = entryOf({ ...item, ...changed });
+      expect(entry.hash).toBe(sealed.hash);
+      expect(entry.itemHash).not.toBe(sealed.itemHash);
+    }
+    // Items that are not AuditEvents (no event, no hash) are sealed whole too.
+    expect(entryOf({ pk: item.pk, sk: `${item.sk}#p#p-2`, patientPk: 'org a#p-2' }).itemHash).toMatch(
+      /^[0-9a-f]{64}$/,
+    );
+  });
+
+  it('writes version 2 lines with the item hash and organization, which parse back, organizations with spaces or % too', () => {
+    const entries: DigestEntry[] = [
+      { sk: 'a#1', hash: sha256Hex('1'), itemHash: sha256Hex('i1'), org: 'org 50% off' },
+      { sk: 'a#2', hash: sha256Hex('2'), itemHash: sha256Hex('i2') },
+    ];
+    expect(parsePage(pagesOf(entries)[0] ?? '')).toEqual(entries);
+    expect(parseDigest(digestText(input(entries)))?.version).toBe(2);
   });
 });
