@@ -434,7 +434,7 @@ export const routes = {
       { name: 'outcome', type: 'token' },
       { name: 'purpose', type: 'token' },
     ],
-    access: { auditLog: 'read', indexKey: true },
+    access: { auditLog: 'read', indexKey: true, auditReasons: 'decrypt' },
     summary:
       'Search and export the access log as GET /AuditEvent does, the parameters form-encoded in the body',
   },

@@ -39,7 +39,7 @@ export function createGateway(options: GatewayOptions): Server {
   // The same in-process invocation the batch route uses locally: one module cache, one context.
   const functions = inProcessDispatcher(options.root, options.handlerModule);
 
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     serve(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/fhir+json' });
       res.end(
@@ -50,6 +50,11 @@ export function createGateway(options: GatewayOptions): Server {
       );
     });
   });
+  // Idle keep-alive sockets stay open for a minute, as behind API Gateway: with Node's 5 s
+  // default a client whose event loop was busy for a few seconds reuses a socket the server
+  // is closing and gets "other side closed".
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
@@ -158,6 +163,8 @@ export function createGateway(options: GatewayOptions): Server {
 
     send(res, await functions.invoke(matched.id, matched.def, event));
   }
+
+  return server;
 }
 
 function singleHeaders(req: IncomingMessage): Record<string, string> {

@@ -108,6 +108,24 @@ export function requestExamples(now: number): Partial<Record<RouteId, Example>> 
       summary: 'The patient has arrived (JSON Patch)',
       value: [{ op: 'replace', path: '/status', value: 'arrived' }],
     },
+    // POST /<type>/_search: the form fields, which Swagger UI encodes (repeated for arrays).
+    searchPatientsPost: {
+      summary: 'Patients by family name and birth date, without either in the URL',
+      value: { family: 'jansen', birthdate: '1984-07-12' },
+    },
+    searchPractitionersPost: { summary: 'Practitioners by name', value: { name: 'vries' } },
+    searchAppointmentsPost: {
+      summary: 'The visits of a practitioner',
+      description: REPLACE_IDS,
+      value: { practitioner: EXAMPLE_IDS.practitioner },
+    },
+    searchAuditEventsPost: {
+      summary: 'The access log of the last day',
+      value: {
+        date: [`ge${new Date(now - DAY).toISOString()}`, `le${new Date(now).toISOString()}`],
+        _count: '20',
+      },
+    },
     batch: {
       summary: 'Register a patient and search, in one request',
       value: {

@@ -347,7 +347,7 @@ const NEXT_PAGE_CURSOR: Parameter = {
  * body, the way to search without search values (PHI) in the URL. Repeatable parameters
  * (`date=ge..&date=le..`) repeat in the form.
  */
-function formSearchBody(contract: AnyContract | undefined): Json {
+function formSearchBody(contract: AnyContract | undefined, example: Example | undefined): Json {
   const fields = [
     ...(contract?.query ? parametersOf(contract.query, 'query') : []),
     SUMMARY_COUNT,
@@ -360,6 +360,7 @@ function formSearchBody(contract: AnyContract | undefined): Json {
       'The search parameters of the GET search, form-encoded: search this way to keep names, birth dates and identifiers out of URLs (and so out of logs and traces). Parameters in the URL join those of the body. Links of the answer carry only `_cursor`: POST the same form to the `next` link for the next page.',
     content: {
       'application/x-www-form-urlencoded': {
+        ...(example ? { examples: { search: example } } : {}),
         schema: {
           type: 'object',
           additionalProperties: false,
@@ -485,7 +486,7 @@ function operation(
           },
         }
       : {}),
-    ...(formSearch ? { requestBody: formSearchBody(contract) } : {}),
+    ...(formSearch ? { requestBody: formSearchBody(contract, example) } : {}),
     responses: {
       ...successResponses(def, examples.resources),
       ...errorResponses(def, contract),

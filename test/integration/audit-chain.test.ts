@@ -291,7 +291,11 @@ async function archivedUnsealedRange(): Promise<{ start: string; end: string; ev
       { requestId: randomUUID(), sourceIp: '10.0.0.7', userAgent: 'audit-chain-test' },
     );
     trail.concernsPatient('chain-patient');
-    const record = trail.build(200, undefined, new Date(hourStartMs(hour) + 15 * 60_000 + randomInt(0, 999)));
+    const record = await trail.build(
+      200,
+      undefined,
+      new Date(hourStartMs(hour) + 15 * 60_000 + randomInt(0, 999)),
+    );
     await appendAuditEvent(record);
     events.push({
       id: record.resource.id,
@@ -396,7 +400,7 @@ describe('the four tamperings of issue 14, by a writer with table access', () =>
       { requestId: randomUUID(), sourceIp: '10.0.0.8', userAgent: 'forger' },
     );
     trail.concernsPatient('chain-patient');
-    const forged = trail.build(200, undefined, new Date(hourStartMs(addHours(start, 1)) + 20 * 60_000));
+    const forged = await trail.build(200, undefined, new Date(hourStartMs(addHours(start, 1)) + 20 * 60_000));
     const pk = `FORGED#${randomUUID()}`;
     await client().send(new PutCommand({ TableName: table(), Item: { ...forged.item, pk } }));
     const expected = {
@@ -577,7 +581,7 @@ describe('the access log stream consumer (over DynamoDB Local’s stream)', () =
         { sub: `chain-${org}`, role: 'clinician', org, practitionerId: 'pr-chain' },
         { requestId: randomUUID(), sourceIp: '10.0.0.7', userAgent: 'audit-chain-test' },
       );
-      const record = trail.build(200);
+      const record = await trail.build(200);
       await appendAuditEvent(record);
       events.push({
         id: record.resource.id,

@@ -57,8 +57,13 @@ async function expectBreakGlassDenial(response: ApiResponse): Promise<void> {
   const audited = await eventOf(response);
   expect(field(audited?.event, 'outcome')).toBe('4');
   expect(field(audited?.event, 'purposeOfEvent', 0, 'coding', 0, 'code')).toBe('BTG');
-  expect(field(audited?.event, 'purposeOfEvent', 0, 'text')).toBe(REASON);
   expect(audited?.item.purposePk).toBe(`${org}#BTG`);
+  // The reason is stored sealed; compliance staff read it in clear.
+  expect(JSON.stringify(audited?.item)).not.toContain(REASON);
+  const compliance = await token({ role: 'compliance', org, sub: 'bgw-compliance' });
+  const read = await api(`/AuditEvent/${String(field(audited?.event, 'id'))}`, { token: compliance });
+  expect(read.status, read.text).toBe(200);
+  expect(field(read.json, 'purposeOfEvent', 0, 'text')).toBe(REASON);
 }
 
 const careLinksOf = async (practitionerId: string) =>

@@ -59,11 +59,22 @@ const withIds = (value: unknown, ids: Partial<Record<keyof typeof EXAMPLE_IDS, s
   return JSON.parse(text);
 };
 
+/** A form example's fields as Swagger UI sends them: an array is a repeated parameter. */
+const formEncoded = (value: unknown): string =>
+  new URLSearchParams(
+    Object.entries(typeof value === 'object' && value !== null ? value : {}).flatMap(([name, v]) =>
+      (Array.isArray(v) ? v : [v]).map((item): [string, string] => [name, String(item)]),
+    ),
+  ).toString();
+
 const send = (example: BodyExample, bearer: string, path: string, ifMatch?: string): Promise<ApiResponse> =>
   api(path, {
     method: example.method,
     token: bearer,
-    rawBody: JSON.stringify(example.value),
+    rawBody:
+      example.mediaType === 'application/x-www-form-urlencoded'
+        ? formEncoded(example.value)
+        : JSON.stringify(example.value),
     headers: { 'content-type': example.mediaType, ...(ifMatch ? { 'if-match': ifMatch } : {}) },
   });
 
@@ -85,7 +96,8 @@ describe('the request-body examples of /openapi.json', () => {
       if (!found) throw new Error(`no example for ${routeId}`);
       return found;
     };
-    const admin = await token({ role: 'admin', org: newOrg(), sub: 'examples-admin' });
+    const adminOrg = newOrg();
+    const admin = await token({ role: 'admin', org: adminOrg, sub: 'examples-admin' });
     const statuses: Record<string, number> = {};
     const expectOk = (routeId: string, response: ApiResponse) => {
       statuses[routeId] = response.status;
@@ -139,6 +151,31 @@ describe('the request-body examples of /openapi.json', () => {
     expectOk(
       'patchAppointment',
       await send(example('patchAppointment'), admin, `/Appointment/${second.ids.appointment}`, 'W/"1"'),
+    );
+
+    const searchPatients = expectOk(
+      'searchPatientsPost',
+      await send(example('searchPatientsPost'), admin, '/Patient/_search'),
+    );
+    expect(field(searchPatients.json, 'entry', 0, 'resource', 'resourceType')).toBe('Patient');
+    expectOk(
+      'searchPractitionersPost',
+      await send(example('searchPractitionersPost'), admin, '/Practitioner/_search'),
+    );
+    const visits = example('searchAppointmentsPost');
+    const searchAppointments = expectOk(
+      'searchAppointmentsPost',
+      await send(
+        { ...visits, value: withIds(visits.value, { practitioner: first.ids.practitioner }) },
+        admin,
+        '/Appointment/_search',
+      ),
+    );
+    expect(field(searchAppointments.json, 'entry', 0, 'resource', 'resourceType')).toBe('Appointment');
+    const compliance = await token({ role: 'compliance', org: adminOrg, sub: 'examples-compliance' });
+    expectOk(
+      'searchAuditEventsPost',
+      await send(example('searchAuditEventsPost'), compliance, '/AuditEvent/_search'),
     );
 
     const batch = expectOk('batch', await send(example('batch'), admin, '/'));

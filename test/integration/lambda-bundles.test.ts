@@ -58,7 +58,8 @@ const viaBundles = (path: string, options: Parameters<typeof api>[1] = {}) =>
 /** The same request to the run's gateway, which runs the handlers from source. */
 const viaSources = (path: string, options: Parameters<typeof api>[1] = {}) => api(path, options);
 
-describe('the Lambda bundles', () => {
+// Each test sends a dozen requests through freshly loaded bundles: room for a loaded machine.
+describe('the Lambda bundles', { timeout: 120_000 }, () => {
   it('are self-contained: they import nothing but Node built-ins at run time', () => {
     expect(bundles.size).toBe(routeEntries().length - 1);
     for (const bundle of bundles.values()) {
