@@ -101,6 +101,22 @@ const patientSearchParams = [
   { name: 'identifier', type: 'token' },
 ] as const;
 
+const appointmentSearchParams = [
+  { name: 'patient', type: 'reference' },
+  { name: 'practitioner', type: 'reference' },
+  { name: 'date', type: 'date' },
+  { name: 'status', type: 'token' },
+] as const;
+
+const auditEventSearchParams = [
+  { name: 'patient', type: 'reference' },
+  { name: 'agent', type: 'token' },
+  { name: 'date', type: 'date' },
+  { name: 'action', type: 'token' },
+  { name: 'outcome', type: 'token' },
+  { name: 'purpose', type: 'token' },
+] as const;
+
 export const routes = {
   metadata: {
     method: 'GET',
@@ -320,12 +336,7 @@ export const routes = {
     resourceType: 'Appointment',
     interaction: 'search-type',
     audit: 'E',
-    searchParams: [
-      { name: 'patient', type: 'reference' },
-      { name: 'practitioner', type: 'reference' },
-      { name: 'date', type: 'date' },
-      { name: 'status', type: 'token' },
-    ],
+    searchParams: appointmentSearchParams,
     access: readRecords,
     summary: 'Search appointments the caller may see, by participant, start and status',
   },
@@ -338,12 +349,7 @@ export const routes = {
     resourceType: 'Appointment',
     interaction: 'search-type',
     audit: 'E',
-    searchParams: [
-      { name: 'patient', type: 'reference' },
-      { name: 'practitioner', type: 'reference' },
-      { name: 'date', type: 'date' },
-      { name: 'status', type: 'token' },
-    ],
+    searchParams: appointmentSearchParams,
     access: readRecords,
     summary:
       'Search appointments as GET /Appointment does, the parameters form-encoded in the body: no PHI in the URL',
@@ -406,14 +412,7 @@ export const routes = {
     resourceType: 'AuditEvent',
     interaction: 'search-type',
     audit: 'E',
-    searchParams: [
-      { name: 'patient', type: 'reference' },
-      { name: 'agent', type: 'token' },
-      { name: 'date', type: 'date' },
-      { name: 'action', type: 'token' },
-      { name: 'outcome', type: 'token' },
-      { name: 'purpose', type: 'token' },
-    ],
+    searchParams: auditEventSearchParams,
     access: { auditLog: 'read', indexKey: true, auditReasons: 'decrypt' },
     summary: 'Search and export (Bundle, NDJSON, CSV) the access log of the caller’s organization',
   },
@@ -426,14 +425,7 @@ export const routes = {
     resourceType: 'AuditEvent',
     interaction: 'search-type',
     audit: 'E',
-    searchParams: [
-      { name: 'patient', type: 'reference' },
-      { name: 'agent', type: 'token' },
-      { name: 'date', type: 'date' },
-      { name: 'action', type: 'token' },
-      { name: 'outcome', type: 'token' },
-      { name: 'purpose', type: 'token' },
-    ],
+    searchParams: auditEventSearchParams,
     access: { auditLog: 'read', indexKey: true, auditReasons: 'decrypt' },
     summary:
       'Search and export the access log as GET /AuditEvent does, the parameters form-encoded in the body',

@@ -2,6 +2,7 @@ import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand }
 import * as z from 'zod/mini';
 import type { Principal } from '../auth/principal.ts';
 import { DecryptError } from '../crypto/errors.ts';
+import { auditReasonEnvelope } from '../crypto/runtime.ts';
 import { ForbiddenError, NotFoundError, ServiceUnavailableError } from '../http/errors.ts';
 import { log } from '../http/logger.ts';
 import { dynamo, tableNames } from '../store/client.ts';
@@ -189,7 +190,6 @@ async function revealReason(org: string, event: LoggedEvent): Promise<LoggedEven
   const purposes = event.resource.purposeOfEvent;
   const isSealed = (extension: { url: string }) => extension.url === AUDIT_EXTENSION.encryptedText;
   if (!purposes?.some((purpose) => purpose.extension?.some(isSealed))) return event;
-  const { auditReasonEnvelope } = await import('../crypto/runtime.ts');
   try {
     const opened = await Promise.all(
       purposes.map(async ({ extension, ...purpose }) => {

@@ -1,5 +1,6 @@
 import type { RefusedClaims } from '../auth/errors.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { Envelope } from '../crypto/envelope.ts';
 import type { AuditAction, RouteDef } from '../routes.ts';
 import { canonicalJson, sha256Hex } from './canonical.ts';
 import { uuidv7 } from './ids.ts';
@@ -39,12 +40,11 @@ export const reasonRef = (org: string, eventId: string) => ({
 
 /**
  * The break-glass reason as stored: an envelope under the data key's audit-reason purpose
- * (the coded purpose BTG stays in clear for queries and alarms). Loaded on first use, so
- * requests without a reason never initialize the Encryption SDK.
+ * (the coded purpose BTG stays in clear for queries and alarms). The envelope comes with the
+ * reason from the store that found it, so the trail (in every function) imports no crypto.
  */
-async function sealReason(org: string, eventId: string, reason: string): Promise<string> {
-  const { auditReasonEnvelope } = await import('../crypto/runtime.ts');
-  const sealed = await auditReasonEnvelope().seal(reasonRef(org, eventId), reason);
+async function sealReason(envelope: Envelope, org: string, eventId: string, reason: string): Promise<string> {
+  const sealed = await envelope.seal(reasonRef(org, eventId), reason);
   return Buffer.from(sealed).toString('base64');
 }
 
@@ -144,6 +144,8 @@ export class AuditTrail {
   patientId: string | undefined;
   /** Set when the caller used break-glass: the stated reason is kept as the purpose text. */
   breakGlassReason: string | undefined;
+  /** Seals `breakGlassReason`; set with it (see shared/store/patient-access.ts). */
+  reasonEnvelope: Envelope | undefined;
   /** True once an AuditEvent for this request is written (or part of a committed transaction). */
   committed = false;
 
@@ -204,7 +206,10 @@ interface Agent {
   reference: string | undefined;
 }
 
-type TrailFacts = Pick<AuditTrail, 'route' | 'facts' | 'entities' | 'patientId' | 'breakGlassReason'>;
+type TrailFacts = Pick<
+  AuditTrail,
+  'route' | 'facts' | 'entities' | 'patientId' | 'breakGlassReason' | 'reasonEnvelope'
+>;
 
 /**
  * The AuditEvent of a validly signed token refused for its claims (no organization, no or
@@ -226,7 +231,14 @@ export function claimsRefusalRecord(
       ? `Patient/${claims.patientId}`
       : undefined;
   return buildRecord(
-    { route, facts, entities: [], patientId: undefined, breakGlassReason: undefined },
+    {
+      route,
+      facts,
+      entities: [],
+      patientId: undefined,
+      breakGlassReason: undefined,
+      reasonEnvelope: undefined,
+    },
     { sub: claims.sub ?? 'unknown', org: claims.org ?? SYSTEM_ORG, roles: claims.roles, reference },
     status,
     outcomeDesc,
@@ -244,9 +256,13 @@ async function buildRecord(
   const { facts, route } = trail;
   // Time-ordered: the id names the event's partition and sort key (see ids.ts).
   const id = uuidv7(now);
-  const sealedReason = trail.breakGlassReason
-    ? await sealReason(agent.org, id, trail.breakGlassReason)
-    : undefined;
+  if (trail.breakGlassReason !== undefined && trail.reasonEnvelope === undefined) {
+    throw new Error('a break-glass reason came without the envelope that seals it');
+  }
+  const sealedReason =
+    trail.breakGlassReason && trail.reasonEnvelope
+      ? await sealReason(trail.reasonEnvelope, agent.org, id, trail.breakGlassReason)
+      : undefined;
   const recorded = now.toISOString();
   const outcome = outcomeOfStatus(status);
   const agentReference = agent.reference;

@@ -10,6 +10,7 @@ import {
 } from '../auth/policy.ts';
 import type { Principal } from '../auth/principal.ts';
 import { config } from '../config.ts';
+import { auditReasonEnvelope } from '../crypto/runtime.ts';
 import type { Patient } from '../fhir/patient.ts';
 import { ForbiddenError } from '../http/errors.ts';
 import { log } from '../http/logger.ts';
@@ -92,6 +93,7 @@ export function patientAccessOf(request: AccessRequest) {
     /** Records that `resource` was reached through break-glass. */
     breakGlass(resource: string): void {
       audit.breakGlassReason = reason;
+      audit.reasonEnvelope = auditReasonEnvelope();
       log().warn('break-glass access', { breakGlass: true, requestId: audit.facts.requestId, resource });
     },
 
@@ -102,6 +104,7 @@ export function patientAccessOf(request: AccessRequest) {
      */
     breakGlassRefused(resource: string): ForbiddenError {
       audit.breakGlassReason = reason;
+      audit.reasonEnvelope = auditReasonEnvelope();
       log().warn('break-glass write refused', {
         breakGlass: true,
         outcome: 'refused',

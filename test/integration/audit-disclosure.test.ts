@@ -9,7 +9,7 @@ import { AUDIT_EXTENSION, AuditTrail } from '../../shared/audit/trail.ts';
 import { verifyHours } from '../../shared/audit/verify.ts';
 import { routes } from '../../shared/routes.ts';
 import { type ApiResponse, api, dataDir, field, token } from '../support/api.ts';
-import { itemText, localDynamo, orgAuditEvents, type RawItem } from '../support/dynamo.ts';
+import { auditExtension, itemText, localDynamo, orgAuditEvents, type RawItem } from '../support/dynamo.ts';
 import { createPatient, newOrg, phiPatient, phiStrings, testPhi } from '../support/patients.ts';
 import {
   appointmentBody,
@@ -40,15 +40,7 @@ const resources = (response: ApiResponse): unknown[] => {
 };
 const ids = (response: ApiResponse): string[] =>
   resources(response).map((resource) => String(field(resource, 'id')));
-const requestIdOf = (event: unknown): unknown => {
-  const extensions = field(event, 'extension');
-  return Array.isArray(extensions)
-    ? field(
-        extensions.find((extension) => field(extension, 'url') === AUDIT_EXTENSION.requestId),
-        'valueString',
-      )
-    : undefined;
-};
+const requestIdOf = (event: unknown) => auditExtension(event, AUDIT_EXTENSION.requestId, 'valueString');
 const entitiesOf = (event: unknown): unknown[] => {
   const entities = field(event, 'entity');
   return Array.isArray(entities) ? entities.map((entity) => field(entity, 'what', 'reference')) : [];

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_EXTENSION, SYSTEM_ORG } from '../../shared/audit/trail.ts';
 import { type ApiResponse, api, field, token } from '../support/api.ts';
 import { tokenWithClaims } from '../support/claims.ts';
-import { orgAuditEvents } from '../support/dynamo.ts';
+import { auditExtension, orgAuditEvents } from '../support/dynamo.ts';
 import { createPatient, newOrg, phiPatient, testPhi } from '../support/patients.ts';
 
 /**
@@ -14,24 +14,8 @@ let compliance = '';
 let admin = '';
 let patient = '';
 
-const requestIdOf = (event: unknown): unknown => {
-  const extensions = field(event, 'extension');
-  return Array.isArray(extensions)
-    ? field(
-        extensions.find((extension) => field(extension, 'url') === AUDIT_EXTENSION.requestId),
-        'valueString',
-      )
-    : undefined;
-};
-const statusOf = (event: unknown): unknown => {
-  const extensions = field(event, 'extension');
-  return Array.isArray(extensions)
-    ? field(
-        extensions.find((extension) => field(extension, 'url') === AUDIT_EXTENSION.status),
-        'valueInteger',
-      )
-    : undefined;
-};
+const requestIdOf = (event: unknown) => auditExtension(event, AUDIT_EXTENSION.requestId, 'valueString');
+const statusOf = (event: unknown) => auditExtension(event, AUDIT_EXTENSION.status, 'valueInteger');
 const roleCodes = (event: unknown): unknown[] => {
   const roles = field(event, 'agent', 0, 'role');
   return Array.isArray(roles) ? roles.map((role) => field(role, 'coding', 0, 'code')) : [];

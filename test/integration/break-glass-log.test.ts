@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { AUDIT_EXTENSION } from '../../shared/audit/trail.ts';
 import { api, field, token } from '../support/api.ts';
-import { itemText, localDynamo, orgAuditEvents } from '../support/dynamo.ts';
+import { auditExtension, itemText, localDynamo, orgAuditEvents } from '../support/dynamo.ts';
 
 /**
  * The break-glass alarm counts `breakGlass: true` log lines: every route that lets a
@@ -55,15 +55,7 @@ describe('break-glass accesses are counted for the alarm', () => {
 describe('the break-glass reason in the access log', () => {
   const REASON = 'Zorblat seizure, family unreachable, chart needed now';
   const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-  const requestIdOf = (event: unknown): unknown => {
-    const extensions = field(event, 'extension');
-    return Array.isArray(extensions)
-      ? field(
-          extensions.find((extension) => field(extension, 'url') === AUDIT_EXTENSION.requestId),
-          'valueString',
-        )
-      : undefined;
-  };
+  const requestIdOf = (event: unknown) => auditExtension(event, AUDIT_EXTENSION.requestId, 'valueString');
 
   async function breakGlassRead() {
     const owner = `org-btg-${randomUUID().slice(0, 6)}`;

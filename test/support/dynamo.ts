@@ -10,7 +10,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { dataDir } from './api.ts';
+import { dataDir, field } from './api.ts';
 
 /**
  * Direct access to the gateway's DynamoDB Local, for assertions on what is really stored.
@@ -149,4 +149,15 @@ export function itemText(item: RawItem): string {
         ? [...value]
         : value,
   );
+}
+
+/** The value of one of our AuditEvent extensions (request id, status...) in a stored event. */
+export function auditExtension(event: unknown, url: string, value: 'valueString' | 'valueInteger'): unknown {
+  const extensions = field(event, 'extension');
+  return Array.isArray(extensions)
+    ? field(
+        extensions.find((extension) => field(extension, 'url') === url),
+        value,
+      )
+    : undefined;
 }
