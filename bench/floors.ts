@@ -248,18 +248,32 @@ export async function createFloors(
           { Put: auditCopy() },
         ]);
       },
+      // The route's calls: one page of index keys, the heads of the page and of the one more
+      // visible match that decides `next`, and the AuditEvent with one disclosure item per
+      // further listed patient, in one transaction (issue 13: every disclosure findable by patient).
       searchPatients: async () => {
         const ids = await queryKeys(
           new QueryCommand({
             TableName: tables.records,
             KeyConditionExpression: 'pk = :pk',
             ExpressionAttributeValues: { ':pk': familyToken },
-            Limit: PAGE,
+            Limit: 2 * PAGE,
           }),
           'sk',
         );
         await batchGetHeads(ids.map(patientPk));
-        await putAudit();
+        const event = auditCopy();
+        const { pk, sk } = event.Item ?? {};
+        await transact([
+          { Put: event },
+          ...ids.slice(1, PAGE).map((id) => ({
+            Put: {
+              TableName: tables.audit,
+              Item: { pk, sk: `${sk}#p#${id}`, patientPk: `${FLOOR_ORG}#${id}` },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          })),
+        ]);
       },
       createAppointment: async () => {
         await getHead(`${ORG}#Practitioner#${fixture.practitionerId}`);
