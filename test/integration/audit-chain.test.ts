@@ -3,7 +3,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useLocalGateway } from '../../bin/audit-local.ts';
 import { changeName, itemName, localArchive } from '../../shared/audit/archive.ts';
 import { canonicalItem, sha256Hex } from '../../shared/audit/canonical.ts';
@@ -18,6 +18,7 @@ import { routes } from '../../shared/routes.ts';
 import { api, dataDir, field, token } from '../support/api.ts';
 import { localDynamo, type RawItem } from '../support/dynamo.ts';
 import { ROOT } from '../support/gateway.ts';
+import { gatewayLogLines } from '../support/gateway-log.ts';
 import { newOrg } from '../support/patients.ts';
 
 /**
@@ -324,15 +325,11 @@ async function archived(pk: string, sk: string): Promise<string> {
 
 /** The gateway's log lines of the tampering metric that name `sk`, once there. */
 async function tamperLines(sk: string, count = 1): Promise<Record<string, unknown>[]> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const lines = readFileSync(inject('gatewayLog'), 'utf8')
-      .split('\n')
-      .filter((line) => line.includes(AUDIT_TAMPER_MESSAGE) && line.includes(sk))
-      .map((line): Record<string, unknown> => JSON.parse(line));
-    if (lines.length >= count || Date.now() > deadline) return lines;
-    await new Promise((done) => setTimeout(done, 100));
-  }
+  const lines = await gatewayLogLines((line) => line.includes(AUDIT_TAMPER_MESSAGE) && line.includes(sk), {
+    count,
+    timeoutMs: 20_000,
+  });
+  return lines.map((line): Record<string, unknown> => JSON.parse(line));
 }
 
 /** Low-level items of a partition, as the stream and the archive see them. */

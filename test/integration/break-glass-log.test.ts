@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AUDIT_EXTENSION } from '../../shared/audit/trail.ts';
 import { api, field, token } from '../support/api.ts';
 import { auditExtension, itemText, localDynamo, orgAuditEvents } from '../support/dynamo.ts';
+import { gatewayLogLines } from '../support/gateway-log.ts';
 
 /**
  * The break-glass alarm counts `breakGlass: true` log lines: every route that lets a
@@ -12,14 +12,10 @@ import { auditExtension, itemText, localDynamo, orgAuditEvents } from '../suppor
 const org = `org-btg-${randomUUID().slice(0, 6)}`;
 
 async function breakGlassLines(requestId: string): Promise<unknown[]> {
-  for (let attempt = 0; attempt < 40; attempt++) {
-    const lines = readFileSync(inject('gatewayLog'), 'utf8')
-      .split('\n')
-      .filter((line) => line.includes(requestId) && line.includes('"breakGlass":true'));
-    if (lines.length > 0) return lines.map((line): unknown => JSON.parse(line));
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  return [];
+  const lines = await gatewayLogLines(
+    (line) => line.includes(requestId) && line.includes('"breakGlass":true'),
+  );
+  return lines.map((line): unknown => JSON.parse(line));
 }
 
 describe('break-glass accesses are counted for the alarm', () => {

@@ -1,26 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mintToken } from '../../infra/local/issuer.ts';
 import { ensureLocalKeyMaterial } from '../../shared/crypto/local-keys.ts';
 import { api, dataDir, field } from '../support/api.ts';
+import { gatewayLogLines } from '../support/gateway-log.ts';
 
 const org = `org-exp-${randomUUID().slice(0, 6)}`;
 const expired = (keyDir = join(dataDir(), 'keys')) =>
   mintToken(keyDir, { role: 'admin', org, sub: 'admin-exp', ttlSeconds: -120 });
 
-async function logLinesOf(requestId: string): Promise<string[]> {
-  for (let attempt = 0; attempt < 40; attempt++) {
-    const lines = readFileSync(inject('gatewayLog'), 'utf8')
-      .split('\n')
-      .filter((line) => line.includes(requestId));
-    if (lines.length > 0) return lines;
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  return [];
-}
+const logLinesOf = (requestId: string): Promise<string[]> =>
+  gatewayLogLines((line) => line.includes(requestId));
 
 describe('an expired bearer token', () => {
   it('gets a 401 whose OperationOutcome says the token has expired, and a log line without the token', async () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RouteDef, routeEntries, routes } from '../../shared/routes.ts';
 import { type ApiResponse, api, field, token } from '../support/api.ts';
+import { gatewayLogLines } from '../support/gateway-log.ts';
 import { createPatient, entryIds, newOrg, nextLink } from '../support/patients.ts';
 
 /**
@@ -58,16 +59,8 @@ beforeAll(async () => {
 });
 
 /** The gateway's log lines of one request (the log is written as requests finish). */
-async function logLines(requestId: string): Promise<string[]> {
-  for (let attempt = 0; attempt < 40; attempt++) {
-    const lines = readFileSync(inject('gatewayLog'), 'utf8')
-      .split('\n')
-      .filter((line) => line.includes(requestId));
-    if (lines.length > 0) return lines;
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  return [];
-}
+const logLines = (requestId: string): Promise<string[]> =>
+  gatewayLogLines((line) => line.includes(requestId));
 
 describe('POST /<type>/_search', () => {
   it('every GET search of the route table has a POST _search twin with the same roles, policy, audit and parameters', () => {
