@@ -1,11 +1,11 @@
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { Principal } from '../auth/principal.ts';
 import { DecryptError } from '../crypto/errors.ts';
 import { auditReasonEnvelope } from '../crypto/runtime.ts';
-import { ForbiddenError, NotFoundError, ServiceUnavailableError } from '../http/errors.ts';
+import { ForbiddenError, NotFoundError } from '../http/errors.ts';
 import { log } from '../http/logger.ts';
-import { dynamo, tableNames } from '../store/client.ts';
+import { batchGetItems, dynamo, tableNames } from '../store/client.ts';
 import { decodeCursor, encodeCursor, type StartKey } from '../store/cursor.ts';
 import { timeOfUuidv7 } from './ids.ts';
 import { eventPartition, eventSortKey, hourOf, orgKey, patientKey } from './keys.ts';
@@ -55,9 +55,6 @@ const Item = z.object({
  * they stay out of byAgent and byPurpose): a filter on one matches either.
  */
 const DISCLOSURE_COPY: Readonly<Record<string, string>> = { agentPk: 'agent', purposePk: 'purpose' };
-
-/** BatchGetItem takes at most 100 keys a call. */
-const BATCH_GET_KEYS = 100;
 
 const StartKeySchema = z.record(z.string(), z.string());
 
@@ -150,20 +147,11 @@ async function resolveDisclosures(org: string, raws: readonly unknown[]): Promis
   }
   if (pointers.size === 0) return [...raws];
   const events = new Map<string, unknown>();
-  const keys = [...pointers.values()];
-  for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
-    let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + BATCH_GET_KEYS);
-    for (let attempt = 0; pending && pending.length > 0 && attempt < 5; attempt += 1) {
-      const table = tableNames().audit;
-      const out: BatchGetCommandOutput = await dynamo().send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: pending } } }),
-      );
-      for (const found of out.Responses?.[table] ?? []) {
-        events.set(`${String(found.pk)}|${String(found.sk)}`, found);
-      }
-      pending = out.UnprocessedKeys?.[table]?.Keys;
-    }
-    if (pending && pending.length > 0) throw new ServiceUnavailableError('the access log is busy; retry');
+  // Eventually consistent, as the index query that found the disclosure items.
+  for (const found of await batchGetItems(tableNames().audit, [...pointers.values()], {
+    consistent: false,
+  })) {
+    events.set(`${String(found.pk)}|${String(found.sk)}`, found);
   }
   return raws.flatMap((raw) => {
     const item = Item.safeParse(raw);

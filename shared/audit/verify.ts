@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { config } from '../config.ts';
 import { dynamo, tableNames } from '../store/client.ts';
@@ -481,25 +481,28 @@ const PageItem = z.object({ entries: z.string() });
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
-async function queryAll(pk: string, projection?: string): Promise<Record<string, unknown>[]> {
+/** Every item of a Query or Scan, page after page. */
+async function allItems(
+  pages: AsyncIterable<{ Items?: Record<string, unknown>[] | undefined }>,
+): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
+  for await (const page of pages) items.push(...(page.Items ?? []));
+  return items;
+}
+
+const queryAll = (pk: string, projection?: string): Promise<Record<string, unknown>[]> =>
+  allItems(
+    paginateQuery(
+      { client: dynamo() },
+      {
         TableName: tableNames().audit,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': pk },
         ConsistentRead: true,
         ...(projection ? { ProjectionExpression: projection } : {}),
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
+      },
+    ),
+  );
 
 async function loadEntries(hour: string, body: DigestBody | undefined): Promise<DigestEntry[] | undefined> {
   if (!body) return undefined;
@@ -567,19 +570,6 @@ const inRange = (from: string, through: string) => ({
   ':next': addHours(through, 1),
 });
 
-async function allPages(
-  command: (start: Record<string, unknown> | undefined) => QueryCommand | ScanCommand,
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(command(start));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
-
 /**
  * What the indexes show over the range. Whole chain: one filtered Scan of the table (every
  * index is sorted by `recordedSk`, so an item any index shows in the range has it in range).
@@ -594,28 +584,31 @@ async function indexedItems(
   const { audit } = tableNames();
   const range = inRange(from, through);
   if (scope === undefined) {
-    return allPages(
-      (start) =>
-        new ScanCommand({
+    // The operator's whole-log check only (`npm run audit:verify`): no route role may Scan.
+    return allItems(
+      paginateScan(
+        { client: dynamo() },
+        {
           TableName: audit,
           FilterExpression: 'recordedSk >= :from AND recordedSk < :next',
           ExpressionAttributeValues: range,
           ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
+        },
+      ),
     );
   }
   const byIndex = (index: 'byOrg' | 'byPatient', attribute: string, value: string) =>
-    allPages(
-      (start) =>
-        new QueryCommand({
+    allItems(
+      paginateQuery(
+        { client: dynamo() },
+        {
           TableName: audit,
           IndexName: index,
           KeyConditionExpression: '#key = :key AND recordedSk BETWEEN :from AND :next',
           ExpressionAttributeNames: { '#key': attribute },
           ExpressionAttributeValues: { ...range, ':key': value },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
+        },
+      ),
     );
   const found = await byIndex('byOrg', 'orgPk', scope);
   for (const patient of patients) found.push(...(await byIndex('byPatient', 'patientPk', patient)));

@@ -28,11 +28,11 @@ import {
 } from '../http/errors.ts';
 import { log } from '../http/logger.ts';
 import { dynamo, tableNames } from './client.ts';
-import { decodeCursor, encodeCursor, type StartKey } from './cursor.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { CancellationCode } from './errors.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
 import { careLinkPk, careLinkSk, typePk } from './keys.ts';
-import { type Chunk, visiblePage } from './paging.ts';
+import { headCandidate, queryReader, visiblePage } from './paging.ts';
 import { type AccessRequest, patientAccessOf } from './patient-access.ts';
 import { livePractitioner, workingHoursOf } from './practitioners.ts';
 import {
@@ -44,7 +44,6 @@ import {
   type ResourceKind,
   type Stored,
   type TransactItem,
-  toStartKey,
   versionItems,
   withServerFields,
 } from './resources.ts';
@@ -633,20 +632,6 @@ export function appointments(request: AccessRequest) {
     };
   }
 
-  /** Chunks of a KEYS_ONLY index over appointment heads: each item is its own start key. */
-  const indexReader =
-    (input: QueryCommandInput) =>
-    async (start: StartKey | undefined, limit: number): Promise<Chunk> => {
-      const page = await dynamo().send(
-        new QueryCommand({ ...input, Limit: limit, ...(start ? { ExclusiveStartKey: start } : {}) }),
-      );
-      // KEYS_ONLY indexes: the head's pk is `org#Appointment#id`.
-      const candidates = (page.Items ?? [])
-        .map((item) => ({ id: String(item.pk).split('#').at(-1) ?? '', key: toStartKey(item) }))
-        .filter((candidate) => candidate.id !== '');
-      return { candidates, last: page.LastEvaluatedKey ? toStartKey(page.LastEvaluatedKey) : undefined };
-    };
-
   return {
     /**
      * Books a visit: the Appointment, both participants' locks, the care link and the
@@ -885,7 +870,7 @@ export function appointments(request: AccessRequest) {
         }
         return shown;
       };
-      const page = await visiblePage(query._count, startKey, indexReader(input), visible);
+      const page = await visiblePage(query._count, startKey, queryReader(input, headCandidate), visible);
       const matches: Stored<Appointment>[] = [];
       for (const { head, breakGlass } of page.matches) {
         if (breakGlass) noteBreakGlass(`Appointment/${head.id}`);

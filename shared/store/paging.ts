@@ -1,4 +1,7 @@
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from './client.ts';
 import type { StartKey } from './cursor.ts';
+import { toStartKey } from './resources.ts';
 
 /**
  * Pages of what one caller may see, read from a key space that also holds what they may not
@@ -54,4 +57,26 @@ export async function visiblePage<T>(
     position = chunk.last;
   }
   return { matches, ...(position ? { next: position } : {}) };
+}
+
+/** A `visiblePage` reader over one Query: each item names a candidate, or is passed over. */
+export const queryReader =
+  (input: QueryCommandInput, candidateOf: (item: Record<string, unknown>) => Candidate | undefined) =>
+  async (start: StartKey | undefined, limit: number): Promise<Chunk> => {
+    const page = await dynamo().send(
+      new QueryCommand({ ...input, Limit: limit, ...(start ? { ExclusiveStartKey: start } : {}) }),
+    );
+    return {
+      candidates: (page.Items ?? []).flatMap((item) => {
+        const candidate = candidateOf(item);
+        return candidate ? [candidate] : [];
+      }),
+      last: page.LastEvaluatedKey ? toStartKey(page.LastEvaluatedKey) : undefined,
+    };
+  };
+
+/** An item of a KEYS_ONLY index over heads: its pk is `org#Type#id`, and it is its own start key. */
+export function headCandidate(item: Record<string, unknown>): Candidate | undefined {
+  const id = String(item.pk).split('#').at(-1) ?? '';
+  return id === '' ? undefined : { id, key: toStartKey(item) };
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Intent } from '../auth/policy.ts';
 import type { JsonPatch } from '../fhir/json-patch.ts';
 import { Patient } from '../fhir/patient.ts';
@@ -12,11 +11,11 @@ import {
   PreconditionRequiredError,
   UnprocessableError,
 } from '../http/errors.ts';
-import { dynamo, tableNames } from './client.ts';
+import { tableNames } from './client.ts';
 import { decodeCursor, encodeCursor, type StartKey } from './cursor.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
 import { careLinkPk, careLinkSk, typePk } from './keys.ts';
-import { type Chunk, visiblePage } from './paging.ts';
+import { type Chunk, headCandidate, queryReader, visiblePage } from './paging.ts';
 import { type AccessRequest, patientAccessOf } from './patient-access.ts';
 import {
   genderMatches,
@@ -38,7 +37,6 @@ import {
   type ResourceKind,
   type Stored,
   type TransactItem,
-  toStartKey,
   versionItems,
   withServerFields,
 } from './resources.ts';
@@ -290,41 +288,22 @@ export function patients(request: AccessRequest) {
         read = fixed([query._id]);
       } else if (driving) {
         const pk = driving;
-        read = async (start, limit) => {
-          const page = await dynamo().send(
-            new QueryCommand({
-              TableName: table,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': pk },
-              Limit: limit,
-              ...(start ? { ExclusiveStartKey: start } : {}),
-            }),
-          );
-          const candidates = (page.Items ?? []).flatMap((item) =>
-            typeof item.sk === 'string' ? [{ id: item.sk, key: { pk, sk: item.sk } }] : [],
-          );
-          return { candidates, last: page.LastEvaluatedKey ? toStartKey(page.LastEvaluatedKey) : undefined };
-        };
+        // A search item (pk: token, sk: patient id) names its patient.
+        read = queryReader(
+          { TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } },
+          (item) => (typeof item.sk === 'string' ? { id: item.sk, key: { pk, sk: item.sk } } : undefined),
+        );
       } else {
-        read = async (start, limit) => {
-          const page = await dynamo().send(
-            new QueryCommand({
-              TableName: table,
-              IndexName: 'byType',
-              KeyConditionExpression: 'typePk = :type',
-              ExpressionAttributeValues: { ':type': typePk(org, 'Patient') },
-              ScanIndexForward: false,
-              Limit: limit,
-              ...(start ? { ExclusiveStartKey: start } : {}),
-            }),
-          );
-          // KEYS_ONLY: the head's pk is `org#Patient#id`, and the item is its own start key.
-          const candidates = (page.Items ?? []).map((item) => ({
-            id: String(item.pk).split('#').at(-1) ?? '',
-            key: toStartKey(item),
-          }));
-          return { candidates, last: page.LastEvaluatedKey ? toStartKey(page.LastEvaluatedKey) : undefined };
-        };
+        read = queryReader(
+          {
+            TableName: table,
+            IndexName: 'byType',
+            KeyConditionExpression: 'typePk = :type',
+            ExpressionAttributeValues: { ':type': typePk(org, 'Patient') },
+            ScanIndexForward: false,
+          },
+          headCandidate,
+        );
       }
       const visible = async (ids: string[]) => {
         const shown = new Map<string, { head: Stored<Patient>; breakGlass: boolean }>();

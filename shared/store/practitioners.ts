@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Principal } from '../auth/principal.ts';
 import { normalizeForSearch } from '../crypto/normalize.ts';
 import { Practitioner } from '../fhir/practitioner.ts';
 import { parseWorkingHours, type WorkingHours } from '../fhir/working-hours.ts';
 import { GoneError, NotFoundError, UnprocessableError } from '../http/errors.ts';
-import { dynamo, tableNames } from './client.ts';
+import { tableNames } from './client.ts';
 import { decodeCursor, encodeCursor, type StartKey } from './cursor.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
 import { typePk } from './keys.ts';
-import { type Chunk, visiblePage } from './paging.ts';
+import { headCandidate, queryReader, visiblePage } from './paging.ts';
 import {
   commit,
   getHead,
@@ -149,35 +148,30 @@ export function practitioners(request: { principal: Principal; audit: AuditTrail
         : undefined;
       const table = tableNames().records;
       const word = query.name === undefined ? undefined : normalizeForSearch(query.name);
-      const read = async (start: StartKey | undefined, limit: number): Promise<Chunk> => {
-        const page = await dynamo().send(
-          word !== undefined
-            ? new QueryCommand({
+      const read =
+        word !== undefined
+          ? // Name items (pk: the org's name index, sk: word#id) carry the practitioner's id.
+            queryReader(
+              {
                 TableName: table,
                 KeyConditionExpression: 'pk = :pk AND begins_with(sk, :word)',
                 ExpressionAttributeValues: { ':pk': practitionerNamePk(org), ':word': word },
-                Limit: limit,
-                ...(start ? { ExclusiveStartKey: start } : {}),
-              })
-            : new QueryCommand({
+              },
+              (item) =>
+                typeof item.id === 'string' && item.id !== ''
+                  ? { id: item.id, key: toStartKey({ pk: item.pk, sk: item.sk }) }
+                  : undefined,
+            )
+          : queryReader(
+              {
                 TableName: table,
                 IndexName: 'byType',
                 KeyConditionExpression: 'typePk = :type',
                 ExpressionAttributeValues: { ':type': typePk(org, 'Practitioner') },
                 ScanIndexForward: false,
-                Limit: limit,
-                ...(start ? { ExclusiveStartKey: start } : {}),
-              }),
-        );
-        // Name items carry the id; heads (KEYS_ONLY on byType) only their pk `org#Practitioner#id`.
-        const candidates = (page.Items ?? []).flatMap((item) => {
-          const id = typeof item.id === 'string' ? item.id : String(item.pk).split('#').at(-1);
-          if (id === undefined || id.length === 0) return [];
-          const key = word !== undefined ? toStartKey({ pk: item.pk, sk: item.sk }) : toStartKey(item);
-          return [{ id, key }];
-        });
-        return { candidates, last: page.LastEvaluatedKey ? toStartKey(page.LastEvaluatedKey) : undefined };
-      };
+              },
+              headCandidate,
+            );
       const visible = async (ids: string[]) =>
         new Map(
           (await getHeads(practitionerKind, org, ids))

@@ -1,4 +1,4 @@
-import { QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Patient } from '../fhir/patient.ts';
 import { dynamo, tableNames } from './client.ts';
 import { HEAD, resourcePk, typePk } from './keys.ts';
@@ -27,18 +27,16 @@ const MAX_ATTEMPTS = 5;
 
 export async function reindexPatientsOfOrganization(org: string): Promise<ReindexReport> {
   const report: ReindexReport = { patients: 0, written: 0, removed: 0 };
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: tableNames().records,
-        IndexName: 'byType',
-        KeyConditionExpression: 'typePk = :type',
-        ExpressionAttributeValues: { ':type': typePk(org, 'Patient') },
-        Limit: 100,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
+  const pages = paginateQuery(
+    { client: dynamo(), pageSize: 100 },
+    {
+      TableName: tableNames().records,
+      IndexName: 'byType',
+      KeyConditionExpression: 'typePk = :type',
+      ExpressionAttributeValues: { ':type': typePk(org, 'Patient') },
+    },
+  );
+  for await (const page of pages) {
     for (const item of page.Items ?? []) {
       const id = String(item.pk).split('#').at(-1) ?? '';
       if (id === '') continue;
@@ -48,8 +46,7 @@ export async function reindexPatientsOfOrganization(org: string): Promise<Reinde
       report.written += outcome.written;
       report.removed += outcome.removed;
     }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  }
   return report;
 }
 

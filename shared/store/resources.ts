@@ -1,5 +1,4 @@
 import {
-  BatchGetCommand,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -18,9 +17,9 @@ import {
   JsonPatchError,
   JsonPatchLimitError,
 } from '../fhir/json-patch.ts';
-import { HttpError, ResourceTooLargeError, UnprocessableError } from '../http/errors.ts';
+import { ResourceTooLargeError, UnprocessableError } from '../http/errors.ts';
 import { log } from '../http/logger.ts';
-import { dynamo, tableNames } from './client.ts';
+import { batchGetItems, dynamo, tableNames } from './client.ts';
 import type { StartKey } from './cursor.ts';
 import { type CancellationCode, cancellationCodes } from './errors.ts';
 import { HEAD, resourcePk, typePk, typeSk, VERSION_PREFIX, versionSk } from './keys.ts';
@@ -210,24 +209,14 @@ export async function getHeads<T>(
 ): Promise<Stored<T>[]> {
   const unique = [...new Set(ids)];
   const found = new Map<string, unknown>();
-  const table = tableNames().records;
-  for (let start = 0; start < unique.length; start += 100) {
-    let keys: Record<string, unknown>[] = unique
-      .slice(start, start + 100)
-      .map((id) => ({ pk: resourcePk(org, kind.resourceType, id), sk: HEAD }));
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((done) => setTimeout(done, Math.min(200, 20 * 2 ** attempt)));
-      if (attempt > 6) throw new HttpError(503, 'transient', 'the store is busy, retry later');
-      const { Responses, UnprocessedKeys } = await dynamo().send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      // By key, not by the clear `id`: an item copied from another record must not stand in for it.
-      for (const item of Responses?.[table] ?? []) {
-        const pk: unknown = item.pk;
-        if (typeof pk === 'string') found.set(pk, item);
-      }
-      keys = UnprocessedKeys?.[table]?.Keys ?? [];
-    }
+  const items = await batchGetItems(
+    tableNames().records,
+    unique.map((id) => ({ pk: resourcePk(org, kind.resourceType, id), sk: HEAD })),
+  );
+  // By key, not by the clear `id`: an item copied from another record must not stand in for it.
+  for (const item of items) {
+    const pk: unknown = item.pk;
+    if (typeof pk === 'string') found.set(pk, item);
   }
   const stored: Stored<T>[] = [];
   for (const id of unique) {
