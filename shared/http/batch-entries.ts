@@ -1,19 +1,27 @@
 /**
- * The batch endpoint's steps around dispatch: refusing reads of many pages before any entry
- * runs, and replaying a batch-response recorded under its Idempotency-Key.
+ * The batch endpoint's work around dispatch: the Idempotency-Key, refusing reads of many pages
+ * before any entry runs, running the entries, and replaying a recorded batch-response.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { appendRefusedEntries } from '../audit/log.ts';
+import type { AuditEventRecord } from '../audit/trail.ts';
+import type { BatchBundle } from '../fhir/batch.ts';
 import type { RouteDef, RouteId } from '../routes.ts';
+import { claimBatch, completeBatch, idempotencyOf } from '../store/idempotency.ts';
 import {
   type BatchOrigin,
   type Dispatcher,
+  dispatcher,
   entryEvent,
   inOrder,
   isMultiPageRead,
+  refusedEntry,
   responseEntry,
 } from './dispatch.ts';
-import { type HttpError, UnprocessableError } from './errors.ts';
+import { HttpError, UnprocessableError } from './errors.ts';
+import { toHttpError } from './request.ts';
+import type { Request } from './route.ts';
 
 type Routed = { id: RouteId; def: RouteDef; event: APIGatewayProxyEvent } | HttpError;
 
@@ -64,4 +72,68 @@ export async function replayEntries(
     }),
     concurrency,
   );
+}
+
+/**
+ * A batch's answer: its Idempotency-Key claimed or replayed, every entry routed before any runs
+ * (so a batch of too costly reads does no work at all), the entries run through their routes,
+ * the AuditEvents of entries refused before a route written, and the response recorded for
+ * replays.
+ */
+export async function answerBatch(
+  request: Pick<
+    Request<unknown, unknown, BatchBundle>,
+    'principal' | 'headers' | 'body' | 'event' | 'baseUrl' | 'requestId' | 'audit'
+  >,
+  concurrency: number,
+): Promise<{ resourceType: 'Bundle'; type: 'batch-response'; entry: unknown[] }> {
+  const idempotency = idempotencyOf(request.principal, request.headers, request.body);
+  const origin = {
+    event: request.event,
+    baseUrl: request.baseUrl,
+    requestId: request.requestId,
+    ...(idempotency ? { entryIdempotencyPrefix: `batch.${idempotency.keyHash}` } : {}),
+  };
+  const run = dispatcher();
+  // Every entry is routed before any runs, so that a batch of too costly reads does no work at all.
+  const routed = request.body.entry.map((entry, index) => {
+    try {
+      return entryEvent(origin, entry, index);
+    } catch (error) {
+      return toHttpError(error);
+    }
+  });
+  refuseMultiPageReads(routed);
+  const claim = idempotency ? await claimBatch(idempotency) : { kind: 'run' as const };
+  if (claim.kind === 'replay') {
+    const entries = await replayEntries(origin, run, claim.entries, concurrency);
+    return { resourceType: 'Bundle', type: 'batch-response', entry: entries };
+  }
+  const refusals: AuditEventRecord[] = [];
+  const entries = await inOrder(
+    routed.map((entry, index) => async () => {
+      try {
+        if (entry instanceof HttpError) throw entry;
+        return responseEntry(await run.invoke(entry.id, entry.def, entry.event));
+      } catch (error) {
+        const refused = toHttpError(error);
+        // Refused before a route ran (no such route, bad URL...): the entry's AuditEvent is ours.
+        refusals.push(
+          await request.audit
+            .forEntry(index)
+            .build(refused.status, refused.status < 500 ? refused.message : undefined),
+        );
+        return refusedEntry(refused);
+      }
+    }),
+    concurrency,
+  );
+  if (idempotency) {
+    await completeBatch(
+      idempotency,
+      entries.map(({ response }) => ({ response })),
+    );
+  }
+  await appendRefusedEntries(refusals);
+  return { resourceType: 'Bundle', type: 'batch-response', entry: entries };
 }
