@@ -175,7 +175,8 @@ describe('payloads bound to their item', () => {
 });
 
 describe('a head opens only as its own version', () => {
-  it("a head pointed at an older version's payload by payloadVersion does not open: a revoked GP stays revoked", async () => {
+  /** A patient whose GP (and only the GP) may read the record. */
+  async function patientWithGp() {
     const phi = testPhi();
     const gp = `pr-${phi.identifier.slice(-6)}`;
     const doctor = await token({ role: 'clinician', org, sub: 'storage-gp', practitionerId: gp });
@@ -183,6 +184,11 @@ describe('a head opens only as its own version', () => {
       admin,
       phiPatient(phi, { generalPractitioner: [{ reference: `Practitioner/${gp}` }] }),
     );
+    return { phi, doctor, id };
+  }
+
+  it("a head pointed at an older version's payload by payloadVersion does not open: a revoked GP stays revoked", async () => {
+    const { phi, doctor, id } = await patientWithGp();
     expect((await api(`/Patient/${id}`, { token: doctor })).status).toBe(200);
     const revoked = await api(`/Patient/${id}`, {
       method: 'PUT',
@@ -218,13 +224,7 @@ describe('a head opens only as its own version', () => {
   });
 
   it('a deletion marker pointed at an older version does not open either', async () => {
-    const phi = testPhi();
-    const gp = `pr-${phi.identifier.slice(-6)}`;
-    const doctor = await token({ role: 'clinician', org, sub: 'storage-gp', practitionerId: gp });
-    const id = await createPatient(
-      admin,
-      phiPatient(phi, { generalPractitioner: [{ reference: `Practitioner/${gp}` }] }),
-    );
+    const { phi, doctor, id } = await patientWithGp();
     const revoked = await api(`/Patient/${id}`, {
       method: 'PUT',
       token: admin,
