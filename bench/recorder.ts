@@ -12,7 +12,7 @@ import {
 import { itemSize, readUnits, type Units, writeUnits } from './units.ts';
 
 /**
- * A document client like shared/store/client.ts builds, that also records every call the
+ * A document client like shared/base/dynamo.ts builds, that also records every call the
  * handlers make and the request units it costs (from the sizes of the items read and
  * written). Injected with `setDynamo`, as the tests inject theirs.
  */

@@ -1,5 +1,5 @@
 import { sealPending } from '../../shared/audit/seal.ts';
-import { log } from '../../shared/http/logger.ts';
+import { log } from '../../shared/base/logger.ts';
 
 /** Scheduled job sealAuditLog (EventBridge, every `sealIntervalMinutes`, default 5) · seals every complete hour after the newest digest */
 export const handler = async (): Promise<{ sealed: number; alreadySealed: number }> => {

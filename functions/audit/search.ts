@@ -1,8 +1,8 @@
 import { csv, EXPORT_MEDIA_TYPES, exportFormat, ndjson } from '../../shared/audit/export.ts';
 import { auditLog } from '../../shared/audit/query.ts';
 import { parseDateRange } from '../../shared/audit/query-plan.ts';
+import { BadRequestError } from '../../shared/base/errors.ts';
 import { bundle, searchUrl } from '../../shared/fhir/bundle.ts';
-import { BadRequestError } from '../../shared/http/errors.ts';
 import { ok } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
 import { routes } from '../../shared/routes.ts';

@@ -2,7 +2,7 @@ import { hoursBetween } from '../../shared/audit/digest.ts';
 import { hourOf, orgKey } from '../../shared/audit/keys.ts';
 import { parseDateRange } from '../../shared/audit/query-plan.ts';
 import { describeFinding, type Finding, summarize, verifyHours } from '../../shared/audit/verify.ts';
-import { BadRequestError } from '../../shared/http/errors.ts';
+import { BadRequestError } from '../../shared/base/errors.ts';
 import { ok } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
 import { routes } from '../../shared/routes.ts';

@@ -1,6 +1,6 @@
+import { UnprocessableError } from '../../shared/base/errors.ts';
 import { BatchBundle } from '../../shared/fhir/batch.ts';
 import { answerBatch } from '../../shared/http/batch-entries.ts';
-import { UnprocessableError } from '../../shared/http/errors.ts';
 import { ok } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
 import { routes } from '../../shared/routes.ts';

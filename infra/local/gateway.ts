@@ -1,19 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { type HandlerModule, inProcessDispatcher } from '../../shared/http/dispatch.ts';
-import type { HttpError } from '../../shared/http/errors.ts';
+import type { HttpError } from '../../shared/base/errors.ts';
 import {
   MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   UnauthorizedError,
-} from '../../shared/http/errors.ts';
-import { log } from '../../shared/http/logger.ts';
+} from '../../shared/base/errors.ts';
+import { log } from '../../shared/base/logger.ts';
+import { useDispatcher } from '../../shared/http/dispatch.ts';
 import { proxyEvent } from '../../shared/http/proxy-event.ts';
 import { toHttpError } from '../../shared/http/request.ts';
 import { assertPercentEncoding, compileRoutes, pathParametersOf } from '../../shared/http/route-match.ts';
 import { corsHeaders, serialize } from '../../shared/http/serialize.ts';
+import { type HandlerModule, inProcessDispatcher } from './dispatch.ts';
 import { docsResponse, isDocsPath } from './docs.ts';
 import { TokenExpiredError } from './errors.ts';
 import type { Verifier } from './issuer.ts';
@@ -38,6 +39,7 @@ export function createGateway(options: GatewayOptions): Server {
   const compiled = compileRoutes();
   // The same in-process invocation the batch route uses locally: one module cache, one context.
   const functions = inProcessDispatcher(options.root, options.handlerModule);
+  useDispatcher(functions);
 
   const server = createServer((req, res) => {
     serve(req, res).catch(() => {

@@ -1,6 +1,6 @@
 import { sealPending } from '../../shared/audit/seal.ts';
+import { log } from '../../shared/base/logger.ts';
 import { config } from '../../shared/config.ts';
-import { log } from '../../shared/http/logger.ts';
 
 /**
  * The seal job's schedule, locally: every `SEAL_INTERVAL_MINUTES` (as EventBridge runs it

@@ -13,7 +13,7 @@ import {
 import * as z from 'zod/mini';
 import type { ArchiveWriter } from '../../shared/audit/archive.ts';
 import { consumeRecords } from '../../shared/audit/stream.ts';
-import { log } from '../../shared/http/logger.ts';
+import { log } from '../../shared/base/logger.ts';
 
 /**
  * Stands in for the Lambda event source mapping on the access log's stream: polls DynamoDB

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { canonicalItem, canonicalJson, sha256Hex } from './canonical.ts';
+import { canonicalItem, canonicalJson, sha256Hex } from '../crypto/canonical.ts';
 
 /**
  * The hourly digest of the access log, CloudTrail-style. Pure: no I/O.

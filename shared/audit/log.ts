@@ -1,7 +1,7 @@
 import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo, tableNames } from '../base/dynamo.ts';
+import { log } from '../base/logger.ts';
 import { config } from '../config.ts';
-import { log } from '../http/logger.ts';
-import { dynamo, tableNames } from '../store/client.ts';
 import type { AuditEventRecord } from './trail.ts';
 
 const DAY_SECONDS = 24 * 60 * 60;

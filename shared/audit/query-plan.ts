@@ -1,4 +1,4 @@
-import { BadRequestError, type IssueDetail } from '../http/errors.ts';
+import { BadRequestError, type IssueDetail } from '../base/errors.ts';
 import type { AuditAction } from '../routes.ts';
 import { agentKey, orgKey, patientKey, purposeKey } from './keys.ts';
 import type { AuditOutcome } from './trail.ts';

@@ -1,12 +1,12 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { Principal } from '../auth/principal.ts';
+import { batchGetItems, dynamo, tableNames } from '../base/dynamo.ts';
+import { ForbiddenError, NotFoundError } from '../base/errors.ts';
+import { log } from '../base/logger.ts';
+import { decodeCursor, encodeCursor, type StartKey } from '../crypto/cursor.ts';
 import { DecryptError } from '../crypto/errors.ts';
 import { auditReasonEnvelope } from '../crypto/runtime.ts';
-import { ForbiddenError, NotFoundError } from '../http/errors.ts';
-import { log } from '../http/logger.ts';
-import { batchGetItems, dynamo, tableNames } from '../store/client.ts';
-import { decodeCursor, encodeCursor, type StartKey } from '../store/cursor.ts';
 import { timeOfUuidv7 } from './ids.ts';
 import { eventPartition, eventSortKey, hourOf, orgKey, patientKey } from './keys.ts';
 import { type AuditCriteria, indexPartitionKey, planAuditQuery, type QueryPlan } from './query-plan.ts';

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { dynamo, tableNames } from '../base/dynamo.ts';
 import { config } from '../config.ts';
-import { dynamo, tableNames } from '../store/client.ts';
 import {
   addHours,
   DIGEST_PARTITION,

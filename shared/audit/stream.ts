@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
+import { log } from '../base/logger.ts';
 import { config } from '../config.ts';
-import { log } from '../http/logger.ts';
+import { canonicalImage, canonicalJson, typedFromAttribute } from '../crypto/canonical.ts';
 import { type ArchiveWriter, changeName, itemName } from './archive.ts';
-import { canonicalImage, canonicalJson, typedFromAttribute } from './canonical.ts';
 import { addHours, DIGEST_PARTITION, hourStartMs } from './digest.ts';
 
 /**

@@ -1,8 +1,8 @@
 import type { RefusedClaims } from '../auth/errors.ts';
 import type { Principal } from '../auth/principal.ts';
+import { canonicalJson, sha256Hex } from '../crypto/canonical.ts';
 import type { Envelope } from '../crypto/envelope.ts';
 import type { AuditAction, RouteDef } from '../routes.ts';
-import { canonicalJson, sha256Hex } from './canonical.ts';
 import { uuidv7 } from './ids.ts';
 import {
   agentKey,

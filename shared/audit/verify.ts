@@ -1,9 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import { paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { dynamo, tableNames } from '../base/dynamo.ts';
 import { config } from '../config.ts';
-import { dynamo, tableNames } from '../store/client.ts';
-import { canonicalItem, sha256Hex } from './canonical.ts';
+import { canonicalItem, sha256Hex } from '../crypto/canonical.ts';
 import {
   addHours,
   DIGEST_PARTITION,

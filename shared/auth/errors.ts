@@ -1,4 +1,4 @@
-import { ForbiddenError } from '../http/errors.ts';
+import { ForbiddenError } from '../base/errors.ts';
 
 /**
  * What a refused token claimed, as far as each claim is well-formed: enough to file the

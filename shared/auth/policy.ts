@@ -1,4 +1,4 @@
-import { BadRequestError } from '../http/errors.ts';
+import { BadRequestError } from '../base/errors.ts';
 import type { Role } from '../routes.ts';
 import type { Principal } from './principal.ts';
 

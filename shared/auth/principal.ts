@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { UnauthorizedError } from '../http/errors.ts';
+import { UnauthorizedError } from '../base/errors.ts';
 import { ROLES, type Role } from '../routes.ts';
 import { ClaimsRefusedError, type RefusedClaims } from './errors.ts';
 

@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { appendRefusedEntries } from '../audit/log.ts';
 import type { AuditEventRecord } from '../audit/trail.ts';
+import { HttpError, UnprocessableError } from '../base/errors.ts';
 import type { BatchBundle } from '../fhir/batch.ts';
 import type { RouteDef, RouteId } from '../routes.ts';
 import { claimBatch, completeBatch, idempotencyOf } from '../store/idempotency.ts';
@@ -19,7 +20,6 @@ import {
   refusedEntry,
   responseEntry,
 } from './dispatch.ts';
-import { HttpError, UnprocessableError } from './errors.ts';
 import { toHttpError } from './request.ts';
 import type { Request } from './route.ts';
 

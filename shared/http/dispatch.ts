@@ -6,22 +6,19 @@
  * Idempotency-Key records, which hold no PHI).
  *
  * Two dispatchers: in AWS the route's own Lambda function is invoked (its name comes from
- * `ROUTE_FUNCTIONS`); locally the route's handler module is called in-process.
+ * `ROUTE_FUNCTIONS`); locally the gateway injects one that calls the route's handler module
+ * in-process (infra/local/dispatch.ts).
  */
 import { STATUS_CODES } from 'node:http';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { BadRequestError, HttpError, MethodNotAllowedError, NotFoundError } from '../base/errors.ts';
 import { config } from '../config.ts';
 import type { BatchEntry } from '../fhir/batch.ts';
 import type { BundleEntry } from '../fhir/bundle.ts';
 import type { RouteDef, RouteId } from '../routes.ts';
-import { BadRequestError, HttpError, MethodNotAllowedError, NotFoundError } from './errors.ts';
 import { operationOutcome } from './operation-outcome.ts';
-
-import { lambdaContext } from './proxy-event.ts';
 import { assertPercentEncoding, type CompiledRoute, compileRoutes, pathParametersOf } from './route-match.ts';
 
 export interface Dispatcher {
@@ -46,46 +43,6 @@ export function asProxyResult(value: unknown): APIGatewayProxyResult {
   }
   const { statusCode, headers, body } = parsed.data;
   return { statusCode, ...(headers ? { headers } : {}), body: body ?? '' };
-}
-
-type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => unknown;
-
-/** Where a route's handler module is: its source file by default. */
-export type HandlerModule = (id: RouteId, def: RouteDef) => string;
-
-/**
- * Locally: the route's handler module, imported on first use (as the local gateway does).
- * `moduleOf` may name another file per route: the tests run the Lambda bundles this way.
- */
-export function inProcessDispatcher(
-  root = resolve(import.meta.dirname, '../..'),
-  moduleOf: HandlerModule = (_id, def) => resolve(root, def.handler),
-): Dispatcher {
-  const modules = new Map<string, Promise<LambdaHandler>>();
-  const load = (id: RouteId, def: RouteDef): Promise<LambdaHandler> => {
-    const file = moduleOf(id, def);
-    let loaded = modules.get(file);
-    if (!loaded) {
-      loaded = import(pathToFileURL(file).href).then((module: unknown) => {
-        if (typeof module === 'object' && module !== null && 'handler' in module) {
-          const { handler } = module;
-          if (typeof handler === 'function') {
-            return (event: APIGatewayProxyEvent, context: Context): unknown => handler(event, context);
-          }
-        }
-        throw new Error(`${def.handler} does not export a handler`);
-      });
-      loaded.catch(() => modules.delete(file));
-      modules.set(file, loaded);
-    }
-    return loaded;
-  };
-  return {
-    async invoke(id, def, event) {
-      const handler = await load(id, def);
-      return asProxyResult(await handler(event, lambdaContext(id, event.requestContext.requestId)));
-    },
-  };
 }
 
 /** In AWS: the route's own function, invoked synchronously with the synthesized event. */
@@ -116,13 +73,21 @@ export function lambdaDispatcher(
 
 let configured: Dispatcher | undefined;
 
-/** The dispatcher this environment uses: Lambda where `ROUTE_FUNCTIONS` is set, in-process locally. */
+/**
+ * Sets the dispatcher of this process. The local gateway injects its in-process one
+ * (infra/local/dispatch.ts), so no shared module imports handler files and no Lambda bundle
+ * carries the gateway's module loader.
+ */
+export function useDispatcher(dispatcher: Dispatcher): void {
+  configured = dispatcher;
+}
+
+/** The dispatcher this environment uses: Lambda where `ROUTE_FUNCTIONS` is set, else the injected one. */
 export function dispatcher(): Dispatcher {
   if (configured) return configured;
-  const { ROUTE_FUNCTIONS, STAGE } = config();
-  if (ROUTE_FUNCTIONS) configured = lambdaDispatcher(ROUTE_FUNCTIONS);
-  else if (STAGE === 'local') configured = inProcessDispatcher();
-  else throw new Error('ROUTE_FUNCTIONS is not configured');
+  const { ROUTE_FUNCTIONS } = config();
+  if (!ROUTE_FUNCTIONS) throw new Error('ROUTE_FUNCTIONS is not configured and no dispatcher was injected');
+  configured = lambdaDispatcher(ROUTE_FUNCTIONS);
   return configured;
 }
 

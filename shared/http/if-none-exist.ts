@@ -10,7 +10,7 @@
  * create. Retries are what Idempotency-Key guarantees (a batch's key covers its entries).
  */
 import type * as z from 'zod/mini';
-import { BadRequestError, PreconditionFailedError } from './errors.ts';
+import { BadRequestError, PreconditionFailedError } from '../base/errors.ts';
 import { assertPercentEncoding } from './route-match.ts';
 
 export const IF_NONE_EXIST_HEADER = 'if-none-exist';

@@ -1,4 +1,4 @@
-import type { IssueCode, IssueDetail } from './errors.ts';
+import type { IssueCode, IssueDetail } from '../base/errors.ts';
 
 export interface OperationOutcome {
   resourceType: 'OperationOutcome';

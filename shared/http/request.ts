@@ -1,5 +1,4 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { config } from '../config.ts';
 import {
   BadRequestError,
   HttpError,
@@ -8,7 +7,8 @@ import {
   ServiceUnavailableError,
   TooManyRequestsError,
   UnsupportedMediaTypeError,
-} from './errors.ts';
+} from '../base/errors.ts';
+import { config } from '../config.ts';
 
 const MAX_DEPTH = 32;
 

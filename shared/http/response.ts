@@ -1,4 +1,4 @@
-import { BadRequestError } from './errors.ts';
+import { BadRequestError } from '../base/errors.ts';
 
 /** What a handler returns; the shared stack turns it into the API Gateway result. */
 export interface FhirResponse {

@@ -1,5 +1,5 @@
+import { BadRequestError } from '../base/errors.ts';
 import { type RouteDef, type RouteId, routeEntries } from '../routes.ts';
-import { BadRequestError } from './errors.ts';
 
 /** A route of the table as a path pattern: `/Patient/{id}/_history/{vid}` with named segments. */
 export interface CompiledRoute {

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { HttpError } from '../base/errors.ts';
 import { config } from '../config.ts';
-import { HttpError } from './errors.ts';
 import { operationOutcome } from './operation-outcome.ts';
 import { FHIR_JSON, type FhirResponse } from './response.ts';
 

@@ -1,8 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { canonicalJson } from '../audit/canonical.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Intent, PatientAccess } from '../auth/policy.ts';
+import { dynamo, tableNames } from '../base/dynamo.ts';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  GoneError,
+  NotFoundError,
+  PreconditionFailedError,
+  PreconditionRequiredError,
+  ServiceUnavailableError,
+  UnprocessableError,
+} from '../base/errors.ts';
+import { log } from '../base/logger.ts';
+import { canonicalJson } from '../crypto/canonical.ts';
+import { decodeCursor, encodeCursor } from '../crypto/cursor.ts';
 import { Appointment, type AppointmentStatus } from '../fhir/appointment.ts';
 import type { FhirIssue } from '../fhir/issues.ts';
 import type { JsonPatch } from '../fhir/json-patch.ts';
@@ -15,20 +29,6 @@ import {
   withinWorkingHours,
   workingWindows,
 } from '../fhir/working-hours.ts';
-import {
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-  GoneError,
-  NotFoundError,
-  PreconditionFailedError,
-  PreconditionRequiredError,
-  ServiceUnavailableError,
-  UnprocessableError,
-} from '../http/errors.ts';
-import { log } from '../http/logger.ts';
-import { dynamo, tableNames } from './client.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { CancellationCode } from './errors.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
 import { careLinkPk, careLinkSk, typePk } from './keys.ts';

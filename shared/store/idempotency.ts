@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { canonicalJson, sha256Hex } from '../audit/canonical.ts';
 import type { Principal } from '../auth/principal.ts';
-import { BadRequestError, ConflictError, UnprocessableError } from '../http/errors.ts';
-import { log } from '../http/logger.ts';
-import { dynamo, tableNames } from './client.ts';
+import { dynamo, tableNames } from '../base/dynamo.ts';
+import { BadRequestError, ConflictError, UnprocessableError } from '../base/errors.ts';
+import { log } from '../base/logger.ts';
+import { canonicalJson, sha256Hex } from '../crypto/canonical.ts';
 import { BATCH_IDEMPOTENCY_SK, IDEMPOTENCY_SK, idempotencyPk } from './keys.ts';
 import type { TransactItem } from './resources.ts';
 

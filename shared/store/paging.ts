@@ -1,6 +1,6 @@
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from './client.ts';
-import type { StartKey } from './cursor.ts';
+import { dynamo } from '../base/dynamo.ts';
+import type { StartKey } from '../crypto/cursor.ts';
 import { toStartKey } from './resources.ts';
 
 /**

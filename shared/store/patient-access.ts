@@ -9,12 +9,12 @@ import {
   patientAccess,
 } from '../auth/policy.ts';
 import type { Principal } from '../auth/principal.ts';
+import { dynamo, tableNames } from '../base/dynamo.ts';
+import { ForbiddenError } from '../base/errors.ts';
+import { log } from '../base/logger.ts';
 import { config } from '../config.ts';
 import { auditReasonEnvelope } from '../crypto/runtime.ts';
 import type { Patient } from '../fhir/patient.ts';
-import { ForbiddenError } from '../http/errors.ts';
-import { log } from '../http/logger.ts';
-import { dynamo, tableNames } from './client.ts';
 import { careLinkPk, careLinkPrefix } from './keys.ts';
 
 /** `Practitioner/{id}` references (relative, this server's) in Patient.generalPractitioner. */

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Intent } from '../auth/policy.ts';
-import type { JsonPatch } from '../fhir/json-patch.ts';
-import { Patient } from '../fhir/patient.ts';
+import { tableNames } from '../base/dynamo.ts';
 import {
   BadRequestError,
   ForbiddenError,
@@ -10,9 +9,10 @@ import {
   PreconditionFailedError,
   PreconditionRequiredError,
   UnprocessableError,
-} from '../http/errors.ts';
-import { tableNames } from './client.ts';
-import { decodeCursor, encodeCursor, type StartKey } from './cursor.ts';
+} from '../base/errors.ts';
+import { decodeCursor, encodeCursor, type StartKey } from '../crypto/cursor.ts';
+import type { JsonPatch } from '../fhir/json-patch.ts';
+import { Patient } from '../fhir/patient.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
 import { careLinkPk, careLinkSk, typePk } from './keys.ts';
 import { type Chunk, headCandidate, queryReader, visiblePage } from './paging.ts';

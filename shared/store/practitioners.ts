@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Principal } from '../auth/principal.ts';
+import { tableNames } from '../base/dynamo.ts';
+import { GoneError, NotFoundError, UnprocessableError } from '../base/errors.ts';
+import { decodeCursor, encodeCursor, type StartKey } from '../crypto/cursor.ts';
 import { normalizeForSearch } from '../crypto/normalize.ts';
 import { Practitioner } from '../fhir/practitioner.ts';
 import { parseWorkingHours, type WorkingHours } from '../fhir/working-hours.ts';
-import { GoneError, NotFoundError, UnprocessableError } from '../http/errors.ts';
-import { tableNames } from './client.ts';
-import { decodeCursor, encodeCursor, type StartKey } from './cursor.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
 import { typePk } from './keys.ts';
 import { headCandidate, queryReader, visiblePage } from './paging.ts';

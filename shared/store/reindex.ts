@@ -1,6 +1,6 @@
 import { paginateQuery, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo, tableNames } from '../base/dynamo.ts';
 import { Patient } from '../fhir/patient.ts';
-import { dynamo, tableNames } from './client.ts';
 import { HEAD, resourcePk, typePk } from './keys.ts';
 import { MAX_SEARCH_ITEMS, patientSearchKeys } from './patient-index.ts';
 import { getHead, type ResourceKind, type TransactItem } from './resources.ts';

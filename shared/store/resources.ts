@@ -7,7 +7,11 @@ import {
 import * as z from 'zod/mini';
 import { auditPuts } from '../audit/log.ts';
 import type { AuditTrail } from '../audit/trail.ts';
+import { batchGetItems, dynamo, tableNames } from '../base/dynamo.ts';
+import { ResourceTooLargeError, UnprocessableError } from '../base/errors.ts';
+import { log } from '../base/logger.ts';
 import { config } from '../config.ts';
+import type { StartKey } from '../crypto/cursor.ts';
 import { recordEnvelope } from '../crypto/runtime.ts';
 import { describeIssues } from '../fhir/issues.ts';
 import {
@@ -17,10 +21,6 @@ import {
   JsonPatchError,
   JsonPatchLimitError,
 } from '../fhir/json-patch.ts';
-import { ResourceTooLargeError, UnprocessableError } from '../http/errors.ts';
-import { log } from '../http/logger.ts';
-import { batchGetItems, dynamo, tableNames } from './client.ts';
-import type { StartKey } from './cursor.ts';
 import { type CancellationCode, cancellationCodes } from './errors.ts';
 import { HEAD, resourcePk, typePk, typeSk, VERSION_PREFIX, versionSk } from './keys.ts';
 

@@ -6,7 +6,6 @@ import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } fr
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useLocalGateway } from '../../bin/audit-local.ts';
 import { changeName, itemName, localArchive } from '../../shared/audit/archive.ts';
-import { canonicalItem, sha256Hex } from '../../shared/audit/canonical.ts';
 import { addHours, DIGEST_PARTITION, hourAt, hourStartMs, parseDigest } from '../../shared/audit/digest.ts';
 import { eventPartition } from '../../shared/audit/keys.ts';
 import { appendAuditEvent } from '../../shared/audit/log.ts';
@@ -14,6 +13,7 @@ import { sealHours } from '../../shared/audit/seal.ts';
 import { AUDIT_TAMPER_MESSAGE, consumeRecords } from '../../shared/audit/stream.ts';
 import { AuditTrail } from '../../shared/audit/trail.ts';
 import { type Finding, summarize, verifyHours } from '../../shared/audit/verify.ts';
+import { canonicalItem, sha256Hex } from '../../shared/crypto/canonical.ts';
 import { routes } from '../../shared/routes.ts';
 import { api, dataDir, field, token } from '../support/api.ts';
 import { localDynamo, type RawItem } from '../support/dynamo.ts';

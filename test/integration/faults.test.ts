@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { setDynamo } from '../../shared/base/dynamo.ts';
 import { KeyServiceError } from '../../shared/crypto/errors.ts';
 import { recordEnvelope, setCrypto } from '../../shared/crypto/runtime.ts';
-import { setDynamo } from '../../shared/store/client.ts';
 import { api, field, token } from '../support/api.ts';
 import { orgAuditEvents, orgRecordItems } from '../support/dynamo.ts';
 import { awsError, type Fault, faultyDynamo } from '../support/faults.ts';

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
+import type { HandlerModule } from '../../infra/local/dispatch.ts';
 import { createGateway } from '../../infra/local/gateway.ts';
 import { createVerifier } from '../../infra/local/issuer.ts';
-import type { HandlerModule } from '../../shared/http/dispatch.ts';
 import { dataDir } from './api.ts';
 import { ROOT } from './gateway.ts';
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../../shared/audit/canonical.ts';
 import {
   addHours,
   type DigestEntry,
@@ -13,6 +12,7 @@ import {
   parseDigest,
   parsePage,
 } from '../../../shared/audit/digest.ts';
+import { sha256Hex } from '../../../shared/crypto/canonical.ts';
 
 const entry = (n: number): DigestEntry => ({
   sk: `2001-02-03T04:05:${String(n % 60).padStart(2, '0')}.000Z#0000000${n}`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDateRange, planAuditQuery } from '../../../shared/audit/query-plan.ts';
-import { BadRequestError } from '../../../shared/http/errors.ts';
+import { BadRequestError } from '../../../shared/base/errors.ts';
 
 const day = { from: '2026-11-01T00:00:00.000Z', to: '2026-11-01T23:59:59.999Z' };
 

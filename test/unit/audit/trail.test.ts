@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../../shared/audit/canonical.ts';
 import { MAX_TRANSACTION_ITEMS } from '../../../shared/audit/log.ts';
 import { AuditTrail, disclosureItems, patientsOf } from '../../../shared/audit/trail.ts';
+import { sha256Hex } from '../../../shared/crypto/canonical.ts';
 import { routes } from '../../../shared/routes.ts';
 
 const event = {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, sha256Hex } from '../../../shared/audit/canonical.ts';
 import { addHours, digestText } from '../../../shared/audit/digest.ts';
 import { uuidv7 } from '../../../shared/audit/ids.ts';
 import {
@@ -9,6 +8,7 @@ import {
   type LoadedHour,
   type LoadedRange,
 } from '../../../shared/audit/verify.ts';
+import { canonicalJson, sha256Hex } from '../../../shared/crypto/canonical.ts';
 
 const HOURS = ['2001-05-06T07', '2001-05-06T08', '2001-05-06T09'];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { principalFromClaims } from '../../../shared/auth/principal.ts';
-import { HttpError } from '../../../shared/http/errors.ts';
+import { HttpError } from '../../../shared/base/errors.ts';
 
 const statusOf = (run: () => unknown): number | undefined => {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../../shared/http/errors.ts';
+import { HttpError } from '../../../shared/base/errors.ts';
 import { assertPercentEncoding, compileRoutes, pathParametersOf } from '../../../shared/http/route-match.ts';
 
 const readPatient = compileRoutes().find((route) => route.id === 'readPatient');

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalBlindIndexer } from '../../../shared/crypto/blind-index.ts';
+import { decodeCursor, encodeCursor } from '../../../shared/crypto/cursor.ts';
 import { setCrypto } from '../../../shared/crypto/runtime.ts';
-import { decodeCursor, encodeCursor } from '../../../shared/store/cursor.ts';
 import { type Chunk, MAX_PAGE_READS, visiblePage } from '../../../shared/store/paging.ts';
 
 /** A key space of ids `r0..r{n-1}`, read in chunks as DynamoDB would, counting the reads. */

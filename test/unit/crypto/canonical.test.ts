@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalImage, canonicalItem, canonicalJson, sha256Hex } from '../../../shared/audit/canonical.ts';
+import { canonicalImage, canonicalItem, canonicalJson, sha256Hex } from '../../../shared/crypto/canonical.ts';
 
 describe('canonical JSON', () => {
   it('sorts object keys at every level and keeps array order', () => {

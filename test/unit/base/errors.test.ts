@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../../shared/http/errors.ts';
+import { HttpError } from '../../../shared/base/errors.ts';
 import { toHttpError } from '../../../shared/http/request.ts';
 import { parseIfMatch } from '../../../shared/http/response.ts';
 

@@ -1,9 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
-import { canonicalJson, sha256Hex } from '../audit/canonical.ts';
-import type { BlindIndexer } from '../crypto/blind-index.ts';
-import { blindIndexer } from '../crypto/runtime.ts';
-import { BadRequestError } from '../http/errors.ts';
+import { BadRequestError } from '../base/errors.ts';
+import type { BlindIndexer } from './blind-index.ts';
+import { canonicalJson, sha256Hex } from './canonical.ts';
+import { blindIndexer } from './runtime.ts';
 
 /**
  * Opaque paging cursors: the DynamoDB key to continue from, encrypted and authenticated
