@@ -1,4 +1,4 @@
-import { auditLog } from '../../shared/audit/query.ts';
+import { patientAccessReport } from '../../shared/audit/query.ts';
 import { accessReportEntry } from '../../shared/audit/resource.ts';
 import { searchsetResponse } from '../../shared/http/bundles.ts';
 import { route } from '../../shared/http/route.ts';
@@ -8,7 +8,7 @@ import { contracts } from './contracts.ts';
 export const handler = route(contracts.patientAccessReport, async (request) => {
   const { id } = request.params;
   return searchsetResponse(request, 'AuditEvent', async ({ cursor, count }) => {
-    const page = await auditLog(request).accessReport(id, count, cursor, request.binding);
+    const page = await patientAccessReport(request, id, count, cursor, request.binding);
     return {
       // A patient reads the report's entries here, not at /AuditEvent/{id} (compliance only).
       matches: page.events.map(({ resource }) => ({

@@ -1,5 +1,5 @@
 import { csv, EXPORT_MEDIA_TYPES, exportFormat, ndjson } from '../../shared/audit/export.ts';
-import { auditLog } from '../../shared/audit/query.ts';
+import { searchAuditEvents } from '../../shared/audit/query.ts';
 import { parseDateRange } from '../../shared/audit/query-plan.ts';
 import { BadRequestError } from '../../shared/base/errors.ts';
 import { searchsetResponse } from '../../shared/http/bundles.ts';
@@ -18,7 +18,7 @@ export const handler = route(contracts.searchAuditEvents, async (request) => {
   const { _cursor, _count, date, ...filters } = request.query;
   const criteria = { ...filters, ...parseDateRange(date ?? []) };
   const events = (cursor: string | undefined, count: number) =>
-    auditLog(request).search(criteria, count, cursor, request.binding);
+    searchAuditEvents(request, criteria, count, cursor, request.binding);
   if (format === 'bundle' || request.summary === 'count') {
     return searchsetResponse(
       request,

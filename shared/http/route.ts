@@ -3,6 +3,7 @@ import type { AuditTrail } from '../audit/trail.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type RouteDef, routes } from '../routes.ts';
 import { type Idempotency, idempotencyOf } from '../store/idempotency.ts';
+import { breakGlassReasonOf } from './break-glass.ts';
 import type { Out, RouteContract, Schema } from './contract.ts';
 import { audit } from './middleware/audit.ts';
 import { authenticate } from './middleware/authenticate.ts';
@@ -25,6 +26,8 @@ export interface Request<P, Q, B> {
   /** Header names in lower case. */
   headers: Readonly<Record<string, string>>;
   principal: Principal;
+  /** A clinician's validated X-Break-Glass-Reason on routes that read it (shared/http/break-glass.ts). */
+  breakGlassReason: string | undefined;
   /** The request's audit trail: repositories add what was touched and commit it with writes. */
   audit: AuditTrail;
   /** Absolute base URL of the API as the client called it, for Location and fullUrl. */
@@ -80,6 +83,7 @@ function requestOf<P extends Schema | undefined, Q extends Schema | undefined, B
     body,
     headers,
     principal,
+    breakGlassReason: breakGlassReasonOf(def, principal, headers),
     audit: trail,
     baseUrl,
     requestId: state.requestId,
