@@ -2,7 +2,7 @@ import { csv, EXPORT_MEDIA_TYPES, exportFormat, ndjson } from '../../shared/audi
 import { searchAuditEvents } from '../../shared/audit/query.ts';
 import { parseDateRange } from '../../shared/audit/query-plan.ts';
 import { BadRequestError } from '../../shared/base/errors.ts';
-import { searchsetResponse } from '../../shared/http/bundles.ts';
+import { pageLink, searchsetResponse } from '../../shared/http/bundles.ts';
 import { route } from '../../shared/http/route.ts';
 import { contracts } from './contracts.ts';
 
@@ -42,6 +42,6 @@ export const handler = route(contracts.searchAuditEvents, async (request) => {
         ? csv(page.events.map((event) => event.resource))
         : ndjson(page.events.map((event) => event.text)),
     contentType: `${format === 'csv' ? EXPORT_MEDIA_TYPES.csv : EXPORT_MEDIA_TYPES.ndjson}; charset=utf-8`,
-    headers: page.next ? { Link: `<${request.pageLinks.page(page.next)}>; rel="next"` } : {},
+    headers: page.next ? { Link: `<${pageLink(request, page.next)}>; rel="next"` } : {},
   };
 });

@@ -1,6 +1,6 @@
 import { HttpError } from '../base/errors.ts';
-import { type BundleEntry, bundle } from '../fhir/bundle.ts';
-import type { PageLinks } from './page-links.ts';
+import { type BundleEntry, bundle, searchUrl } from '../fhir/bundle.ts';
+import { isRecord, type LinkBase } from './page-links.ts';
 import { type FhirResponse, ok, weakETag } from './response.ts';
 
 /** One match of a search page; `fullUrl` where the match is not readable at `<type>/<id>`. */
@@ -18,13 +18,41 @@ export interface SearchPage {
 /** Reads one page of a search: from `cursor` (the first page without one), `count` matches at most. */
 export type SearchPages = (page: { cursor: string | undefined; count: number }) => Promise<SearchPage>;
 
-/** What of the request a searchset needs: its paging parameters, `_summary` and links. */
-export interface SearchsetRequest {
+/** What of the request its page links need. */
+export interface PagedRequest {
   baseUrl: string;
   query: unknown;
-  summary: 'count' | undefined;
-  pageLinks: PageLinks;
+  format: string | undefined;
+  linkBase: LinkBase;
 }
+
+/** What of the request a searchset needs: its paging parameters, `_summary` and links. */
+export interface SearchsetRequest extends PagedRequest {
+  summary: 'count' | undefined;
+}
+
+/**
+ * The link to the page that starts at `cursor` (the first page without one). GET links repeat
+ * the parsed query (with its defaults) and `_format`. `POST /<type>/_search` links carry the
+ * opaque cursor and nothing else, pointing at the same `_search` URL, and the client POSTs the
+ * same form to the `next` link: a GET link could only carry the criteria in the URL (the cursor
+ * is bound to the query, it does not hold it), which searching by POST avoids.
+ */
+export function pageLink(request: PagedRequest, cursor: string | undefined): string {
+  const { url, cursorOnly } = request.linkBase;
+  if (cursorOnly) return cursor ? searchUrl(url, '', { _cursor: cursor }) : url;
+  const criteria: Record<string, string | string[]> = {};
+  const { _cursor: _, ...parsed } = isRecord(request.query) ? request.query : {};
+  for (const [name, value] of Object.entries(parsed)) {
+    if (value !== undefined) criteria[name] = Array.isArray(value) ? value.map(String) : String(value);
+  }
+  if (request.format !== undefined) criteria._format = request.format;
+  return searchUrl(url, '', { ...criteria, _cursor: cursor });
+}
+
+/** The `self` link of a `_summary=count` answer: the query as it came (POST: the `_search` URL). */
+const countLink = ({ url, cursorOnly, received }: LinkBase): string =>
+  cursorOnly ? url : searchUrl(url, '', { ...received, _summary: 'count' });
 
 /** Pages a count reads at most: 20 pages of 100 matches. */
 export const MAX_COUNT_PAGES = 20;
@@ -48,7 +76,7 @@ export async function searchsetResponse(
       resourceType: 'Bundle',
       type: 'searchset',
       total,
-      link: [{ relation: 'self', url: request.pageLinks.count }],
+      link: [{ relation: 'self', url: countLink(request.linkBase) }],
     });
   }
   const { _cursor: cursor, _count: count } = pagingOf(request.query);
@@ -62,8 +90,8 @@ export async function searchsetResponse(
         search: { mode: 'match' as const },
       })),
       {
-        self: request.pageLinks.page(cursor),
-        next: page.next ? request.pageLinks.page(page.next) : undefined,
+        self: pageLink(request, cursor),
+        next: page.next ? pageLink(request, page.next) : undefined,
       },
     ),
   );
@@ -103,7 +131,7 @@ export interface HistoryPage {
  * first, PUT after, DELETE for a deletion marker, which carries no resource).
  */
 export function historyResponse(
-  request: { baseUrl: string; query: unknown; pageLinks: PageLinks },
+  request: PagedRequest,
   resourceType: string,
   id: string,
   page: HistoryPage,
@@ -126,15 +154,15 @@ export function historyResponse(
   const { _cursor: cursor } = pagingOf(request.query);
   return ok(
     bundle('history', entries, {
-      self: request.pageLinks.page(cursor),
-      next: page.next ? request.pageLinks.page(page.next) : undefined,
+      self: pageLink(request, cursor),
+      next: page.next ? pageLink(request, page.next) : undefined,
     }),
   );
 }
 
 /** `_count` and `_cursor` of a parsed query, where the contract has them. */
 function pagingOf(query: unknown): { _cursor: string | undefined; _count: number | undefined } {
-  const record: Record<string, unknown> = typeof query === 'object' && query !== null ? { ...query } : {};
+  const record = isRecord(query) ? query : {};
   return {
     _cursor: typeof record._cursor === 'string' ? record._cursor : undefined,
     _count: typeof record._count === 'number' ? record._count : undefined,

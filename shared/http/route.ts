@@ -12,7 +12,7 @@ import { negotiate } from './middleware/negotiate.ts';
 import { observe } from './middleware/observe.ts';
 import { respond } from './middleware/respond.ts';
 import { baseUrlOf, type Event, type Result, stateOf } from './middleware/state.ts';
-import { type CursorBinding, cursorBinding, type PageLinks, pageLinksOf } from './page-links.ts';
+import { type CursorBinding, cursorBinding, type LinkBase, pathOf } from './page-links.ts';
 import { formatOf, parseBody, parseWith, queryOf, takeSummary } from './query.ts';
 import { requestBody } from './request.ts';
 import { type FhirResponse, parseIfMatch } from './response.ts';
@@ -43,8 +43,8 @@ export interface Request<P, Q, B> {
   binding: CursorBinding;
   /** `_summary` of a search (taken out of `query`): `count` answers the total only. */
   summary: 'count' | undefined;
-  /** Where this request's Bundle links point. */
-  pageLinks: PageLinks;
+  /** Where this request's Bundle links point (`pageLink` in shared/http/bundles.ts writes them). */
+  linkBase: LinkBase;
   /**
    * The API Gateway event as received. Only the batch endpoint reads it, to send each entry
    * to its route with the caller's verified claims; other handlers never need it.
@@ -93,7 +93,11 @@ function requestOf<P extends Schema | undefined, Q extends Schema | undefined, B
     idempotency: contract.idempotencyKey ? idempotencyOf(principal, headers, body) : undefined,
     binding: cursorBinding(contract.id, principal.sub, params, query),
     summary,
-    pageLinks: pageLinksOf({ baseUrl, params, query, format, rawQuery }, def, isFormSearch(def)),
+    linkBase: {
+      url: `${baseUrl}${pathOf(def.path, params)}`,
+      cursorOnly: isFormSearch(def),
+      received: rawQuery,
+    },
   };
 }
 

@@ -11,7 +11,7 @@ export const isFormSearch = (def: RouteDef): boolean =>
  * URLs and so out of every log and trace that records one. The form's parameters join the
  * URL's (FHIR: the same as repeating them) and the search then runs exactly as its GET twin:
  * same contract, paging, `_summary`, `_format`, policy and audit. Its links carry only the
- * cursor (see `pageLinksOf`).
+ * cursor (`pageLink` in shared/http/bundles.ts).
  */
 export const formSearch = (def: RouteDef): Middleware => ({
   before: (request) => {

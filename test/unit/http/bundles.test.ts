@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../../shared/base/errors.ts';
-import { historyResponse, type SearchPages, searchsetResponse } from '../../../shared/http/bundles.ts';
-import type { PageLinks } from '../../../shared/http/page-links.ts';
+import {
+  historyResponse,
+  pageLink,
+  type SearchPages,
+  searchsetResponse,
+} from '../../../shared/http/bundles.ts';
 
 const BASE = 'https://api.example.test';
-const pageLinks: PageLinks = {
-  page: (cursor) => `${BASE}/Patient?family=x${cursor ? `&_cursor=${cursor}` : ''}`,
-  count: `${BASE}/Patient?family=x&_summary=count`,
-};
+/** A search `GET /Patient?family=x` as the stack describes it. */
+const paged = (query: Record<string, unknown>) => ({
+  baseUrl: BASE,
+  query: { family: 'x', ...query },
+  format: undefined,
+  linkBase: { url: `${BASE}/Patient`, cursorOnly: false, received: { family: 'x' } },
+});
 
 /** A search over `total` matches, pages of `count` from a numeric cursor; it records its calls. */
 function pagesOf(total: number) {
@@ -28,15 +35,15 @@ function pagesOf(total: number) {
 describe('searchsetResponse', () => {
   it('reads one page from the request cursor and links self and next', async () => {
     const { search, calls } = pagesOf(5);
-    const request = { baseUrl: BASE, query: { _count: 2, _cursor: '1' }, summary: undefined, pageLinks };
+    const request = { ...paged({ _count: 2, _cursor: '1' }), summary: undefined };
     const response = await searchsetResponse(request, 'Patient', search);
     expect(calls).toEqual([{ cursor: '1', count: 2 }]);
     expect(response.body).toEqual({
       resourceType: 'Bundle',
       type: 'searchset',
       link: [
-        { relation: 'self', url: `${BASE}/Patient?family=x&_cursor=1` },
-        { relation: 'next', url: `${BASE}/Patient?family=x&_cursor=3` },
+        { relation: 'self', url: `${BASE}/Patient?family=x&_count=2&_cursor=1` },
+        { relation: 'next', url: `${BASE}/Patient?family=x&_count=2&_cursor=3` },
       ],
       entry: [
         {
@@ -56,7 +63,7 @@ describe('searchsetResponse', () => {
   it('takes the default count where the query has none, and a match’s own fullUrl where it has one', async () => {
     const calls: { cursor: string | undefined; count: number }[] = [];
     const response = await searchsetResponse(
-      { baseUrl: BASE, query: {}, summary: undefined, pageLinks },
+      { ...paged({}), summary: undefined },
       'AuditEvent',
       async (page) => {
         calls.push(page);
@@ -73,12 +80,7 @@ describe('searchsetResponse', () => {
 
   it('_summary=count reads every page from the start in pages of 100 and answers only the total', async () => {
     const { search, calls } = pagesOf(250);
-    const request = {
-      baseUrl: BASE,
-      query: { _count: 2, _cursor: '7' },
-      summary: 'count' as const,
-      pageLinks,
-    };
+    const request = { ...paged({ _count: 2, _cursor: '7' }), summary: 'count' as const };
     const response = await searchsetResponse(request, 'Patient', search);
     expect(calls).toEqual([
       { cursor: undefined, count: 100 },
@@ -91,14 +93,14 @@ describe('searchsetResponse', () => {
         resourceType: 'Bundle',
         type: 'searchset',
         total: 250,
-        link: [{ relation: 'self', url: pageLinks.count }],
+        link: [{ relation: 'self', url: `${BASE}/Patient?family=x&_summary=count` }],
       },
     });
   });
 
   it('_summary=count past 20 pages is a 422 too-costly, not a wrong total', async () => {
     const { search, calls } = pagesOf(5000);
-    const request = { baseUrl: BASE, query: {}, summary: 'count' as const, pageLinks };
+    const request = { ...paged({}), summary: 'count' as const };
     const error = await searchsetResponse(request, 'Patient', search).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(HttpError);
     expect(error).toMatchObject({ status: 422, code: 'too-costly' });
@@ -108,20 +110,29 @@ describe('searchsetResponse', () => {
 
 describe('historyResponse', () => {
   it('lists each version as the interaction that made it, a deletion without its resource', () => {
-    const response = historyResponse({ baseUrl: BASE, query: { _count: 20 }, pageLinks }, 'Patient', 'p1', {
-      versions: [
-        { versionId: 3, lastUpdated: '2026-01-03T00:00:00Z', deleted: true, resource: { id: 'p1' } },
-        { versionId: 2, lastUpdated: '2026-01-02T00:00:00Z', deleted: false, resource: { id: 'p1' } },
-        { versionId: 1, lastUpdated: '2026-01-01T00:00:00Z', resource: { id: 'p1' } },
-      ],
-      next: 'c2',
-    });
+    const response = historyResponse(
+      {
+        ...paged({}),
+        query: { _count: 20 },
+        linkBase: { url: `${BASE}/Patient/p1/_history`, cursorOnly: false, received: {} },
+      },
+      'Patient',
+      'p1',
+      {
+        versions: [
+          { versionId: 3, lastUpdated: '2026-01-03T00:00:00Z', deleted: true, resource: { id: 'p1' } },
+          { versionId: 2, lastUpdated: '2026-01-02T00:00:00Z', deleted: false, resource: { id: 'p1' } },
+          { versionId: 1, lastUpdated: '2026-01-01T00:00:00Z', resource: { id: 'p1' } },
+        ],
+        next: 'c2',
+      },
+    );
     expect(response.body).toEqual({
       resourceType: 'Bundle',
       type: 'history',
       link: [
-        { relation: 'self', url: pageLinks.page(undefined) },
-        { relation: 'next', url: pageLinks.page('c2') },
+        { relation: 'self', url: `${BASE}/Patient/p1/_history?_count=20` },
+        { relation: 'next', url: `${BASE}/Patient/p1/_history?_count=20&_cursor=c2` },
       ],
       entry: [
         {
@@ -142,6 +153,43 @@ describe('historyResponse', () => {
           response: { status: '201', etag: 'W/"1"', lastModified: '2026-01-01T00:00:00Z' },
         },
       ],
+    });
+  });
+});
+
+describe('pageLink', () => {
+  const base = 'https://api.example.test/prod';
+
+  it('GET links repeat the parsed query with its defaults and _format, then the cursor', () => {
+    const request = {
+      baseUrl: base,
+      query: { family: 'Ng', date: ['ge2026-01-01', 'le2026-02-01'], _count: 20, _cursor: 'old' },
+      format: 'json',
+      linkBase: { url: `${base}/Patient`, cursorOnly: false, received: { family: 'Ng', _cursor: 'old' } },
+    };
+    expect(pageLink(request, undefined)).toBe(
+      `${base}/Patient?family=Ng&date=ge2026-01-01&date=le2026-02-01&_count=20&_format=json`,
+    );
+    expect(pageLink(request, 'c1')).toBe(
+      `${base}/Patient?family=Ng&date=ge2026-01-01&date=le2026-02-01&_count=20&_format=json&_cursor=c1`,
+    );
+  });
+
+  it('POST _search links point at the _search URL and carry only the cursor, the count’s self link too', async () => {
+    const request = {
+      baseUrl: base,
+      query: { family: 'Ng', _count: 20 },
+      format: undefined,
+      linkBase: { url: `${base}/Patient/_search`, cursorOnly: true, received: { family: 'Ng' } },
+    };
+    expect(pageLink(request, undefined)).toBe(`${base}/Patient/_search`);
+    expect(pageLink(request, 'c1')).toBe(`${base}/Patient/_search?_cursor=c1`);
+    const counted = await searchsetResponse({ ...request, summary: 'count' }, 'Patient', async () => ({
+      matches: [],
+    }));
+    expect(counted.body).toMatchObject({
+      total: 0,
+      link: [{ relation: 'self', url: `${base}/Patient/_search` }],
     });
   });
 });

@@ -1,55 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cursorBinding, pageLinksOf } from '../../../shared/http/page-links.ts';
+import { cursorBinding, pathOf } from '../../../shared/http/page-links.ts';
 import { routes } from '../../../shared/routes.ts';
 
-const BASE = 'https://api.example.test/prod';
-
-describe('pageLinksOf', () => {
-  it('GET links repeat the parsed query with its defaults and _format, then the cursor', () => {
-    const links = pageLinksOf(
-      {
-        baseUrl: BASE,
-        params: undefined,
-        query: { family: 'Ng', date: ['ge2026-01-01', 'le2026-02-01'], _count: 20, _cursor: 'old' },
-        format: 'json',
-        rawQuery: { family: 'Ng', _cursor: 'old' },
-      },
-      routes.searchPatients,
-      false,
-    );
-    expect(links.page(undefined)).toBe(
-      `${BASE}/Patient?family=Ng&date=ge2026-01-01&date=le2026-02-01&_count=20&_format=json`,
-    );
-    expect(links.page('c1')).toBe(
-      `${BASE}/Patient?family=Ng&date=ge2026-01-01&date=le2026-02-01&_count=20&_format=json&_cursor=c1`,
-    );
-    expect(links.count).toBe(`${BASE}/Patient?family=Ng&_cursor=old&_summary=count`);
-  });
-
-  it('POST _search links point at the _search URL and carry only the cursor', () => {
-    const links = pageLinksOf(
-      {
-        baseUrl: BASE,
-        params: undefined,
-        query: { family: 'Ng', _count: 20 },
-        format: undefined,
-        rawQuery: {},
-      },
-      routes.searchPatientsPost,
-      true,
-    );
-    expect(links.page(undefined)).toBe(`${BASE}/Patient/_search`);
-    expect(links.page('c1')).toBe(`${BASE}/Patient/_search?_cursor=c1`);
-    expect(links.count).toBe(`${BASE}/Patient/_search`);
-  });
-
+describe('pathOf', () => {
   it('fills the path parameters of an instance route', () => {
-    const links = pageLinksOf(
-      { baseUrl: BASE, params: { id: 'p1' }, query: { _count: 5 }, format: undefined, rawQuery: {} },
-      routes.patientHistory,
-      false,
-    );
-    expect(links.page('c1')).toBe(`${BASE}/Patient/p1/_history?_count=5&_cursor=c1`);
+    expect(pathOf(routes.patientHistory.path, { id: 'p1' })).toBe('/Patient/p1/_history');
+    expect(pathOf(routes.searchPatients.path, undefined)).toBe('/Patient');
   });
 });
 
