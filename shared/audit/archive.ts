@@ -1,4 +1,5 @@
-import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { chmod, link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { ArchiveSource } from './verify.ts';
@@ -36,13 +37,19 @@ export function localArchive(dir: string): ArchiveWriter & ArchiveSource {
     async create(name, text) {
       const path = join(dir, name);
       await mkdir(dirname(path), { recursive: true });
+      // Written whole under a temporary name, then linked into place: a reader (or a crash)
+      // never meets a half-written copy, and link() refuses to replace an existing one.
+      const pending = `${path}.${randomUUID()}.tmp`;
       try {
-        await writeFile(path, text, { flag: 'wx', mode: 0o444 });
+        await writeFile(pending, text, { flag: 'wx', mode: 0o444 });
+        await chmod(pending, 0o444);
+        await link(pending, path);
       } catch (error) {
         if (error instanceof Error && 'code' in error && error.code === 'EEXIST') return 'exists';
         throw new ArchiveError(`cannot archive ${name}`, { cause: error });
+      } finally {
+        await rm(pending, { force: true });
       }
-      await chmod(path, 0o444);
       return 'created';
     },
     async partition(pk) {
