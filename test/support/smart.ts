@@ -102,8 +102,9 @@ export interface BackendKeys {
   jwks: { keys: JWK[] };
   sign(
     claims: Record<string, unknown>,
-    options?: { lifetimeSeconds?: number; jti?: string },
+    options?: { lifetimeSeconds?: number; jti?: string; kid?: string },
   ): Promise<string>;
+  kid: string;
 }
 
 /** A backend service's key pair; its public JWKS written to a file for `--jwks`. */
@@ -116,9 +117,10 @@ export async function backendKeys(alg: 'ES384' | 'RS384'): Promise<BackendKeys &
   return {
     jwks,
     file,
+    kid,
     sign: (claims, options = {}) =>
       new SignJWT(claims)
-        .setProtectedHeader({ alg, kid, typ: 'JWT' })
+        .setProtectedHeader({ alg, kid: options.kid ?? kid, typ: 'JWT' })
         .setJti(options.jti ?? randomUUID())
         .setExpirationTime(Math.floor(Date.now() / 1000) + (options.lifetimeSeconds ?? 240))
         .sign(privateKey),
