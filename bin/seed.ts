@@ -6,13 +6,15 @@
  * practitioners with working hours, patients, and appointments (some already fulfilled, missed
  * or cancelled). Idempotent: seed records carry seed identifiers and are looked up first, so a
  * rerun adds only what is missing. Progress goes to stderr; stdout gets `export` lines with a
- * token for one user of each role per organization (`eval "$(npm run -s seed)"`).
+ * token for one user of each role per organization (`eval "$(npm run -s seed)"`), and the data
+ * dir's users file gets the same users, for the local SMART sign-in page.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as z from 'zod/mini';
 import { mintToken } from '../infra/local/issuer.ts';
+import { recordUser } from '../infra/local/smart/users.ts';
 import type { Role } from '../shared/routes.ts';
 import {
   localeOf,
@@ -480,14 +482,16 @@ async function main(): Promise<void> {
     ];
     lines.push(`# ${org}`);
     for (const user of users) {
-      const token = await mintToken(keyDir, {
+      const claims = {
         role: user.role,
         org,
         sub: user.sub,
         ...(user.patientId ? { patientId: user.patientId } : {}),
         ...(user.practitionerId ? { practitionerId: user.practitionerId } : {}),
-        ttlSeconds: ttl,
-      });
+      };
+      const token = await mintToken(keyDir, { ...claims, ttlSeconds: ttl });
+      // The same users sign in on the local SMART authorization server's page.
+      recordUser(dataDir, claims);
       lines.push(`export ${name}_${user.role.toUpperCase()}='${token}'   # ${user.note}`);
     }
   }

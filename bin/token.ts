@@ -1,10 +1,12 @@
 /**
  * `npm run token -- --role clinician --org org-1 --sub dr-1 --practitioner pr-1 [--ttl 15m]`
- * prints one ID token signed by the local issuer of the data dir (and nothing else).
+ * prints one ID token signed by the local issuer of the data dir (and nothing else), and adds
+ * the user to the data dir's users, whom the local SMART sign-in page lists.
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { mintToken } from '../infra/local/issuer.ts';
+import { recordUser } from '../infra/local/smart/users.ts';
 import { ensureLocalKeyMaterial } from '../shared/crypto/local-keys.ts';
 import { ROLES, type Role } from '../shared/routes.ts';
 
@@ -39,14 +41,16 @@ try {
   );
   const keyDir = join(dataDir, 'keys');
   ensureLocalKeyMaterial(keyDir);
-  const token = await mintToken(keyDir, {
+  const user = {
     role,
     org,
     sub,
     ...(values.patient ? { patientId: values.patient } : {}),
     ...(values.practitioner ? { practitionerId: values.practitioner } : {}),
-    ttlSeconds: ttlSeconds(values.ttl),
-  });
+  };
+  const token = await mintToken(keyDir, { ...user, ttlSeconds: ttlSeconds(values.ttl) });
+  // The local authorization server's sign-in page offers the users a token was made for.
+  recordUser(dataDir, user);
   process.stdout.write(`${token}\n`);
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));

@@ -11,3 +11,11 @@ export class TokenExpiredError extends Error {
     this.name = 'TokenExpiredError';
   }
 }
+
+/** An access token revoked at the local authorization server (RFC 7009): refused like a forged one. */
+export class TokenRevokedError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('token revoked', options);
+    this.name = 'TokenRevokedError';
+  }
+}

@@ -19,6 +19,7 @@ import { type HandlerModule, inProcessDispatcher } from './dispatch.ts';
 import { docsResponse, isDocsPath } from './docs.ts';
 import { TokenExpiredError } from './errors.ts';
 import type { Verifier } from './issuer.ts';
+import { AUTHORIZATION_BODY_LIMIT, type AuthorizationServer } from './smart/server.ts';
 
 /** API Gateway's own payload limit; the handlers enforce the smaller configured one. */
 const GATEWAY_BODY_LIMIT = 10 * 1024 * 1024;
@@ -29,6 +30,8 @@ export interface GatewayOptions {
   /** Where each route's handler is: its source file under `root` unless given. */
   handlerModule?: HandlerModule;
   stage?: string;
+  /** The local SMART authorization server, served beside the API as in AWS. */
+  authorizationServer?: AuthorizationServer;
 }
 
 /**
@@ -94,6 +97,21 @@ export function createGateway(options: GatewayOptions): Server {
       return;
     }
 
+    const authorization = options.authorizationServer;
+    if (authorization?.serves(url.pathname)) {
+      let form: string;
+      try {
+        form = await readBody(req, AUTHORIZATION_BODY_LIMIT);
+      } catch (error) {
+        if (error instanceof PayloadTooLargeError) return reject(error);
+        throw error;
+      }
+      const answer = await authorization.answer({ method, url, headers, body: form });
+      res.writeHead(answer.status, { ...corsHeaders(headers.origin), ...answer.headers });
+      res.end(answer.body);
+      return;
+    }
+
     const pathMatches = compiled.filter((route) => route.pattern.test(url.pathname));
     if (pathMatches.length === 0) return reject(new NotFoundError('no such route'));
     const matched = pathMatches.find((route) => route.def.method === method);
@@ -120,7 +138,7 @@ export function createGateway(options: GatewayOptions): Server {
         return reject(new UnauthorizedError());
       }
       try {
-        claims = await options.verify(token);
+        claims = await options.verify(token, { baseUrl: `http://${headers.host ?? 'localhost'}` });
       } catch (error) {
         // What API Gateway's access log records for a refused token: no token, no claims.
         log().warn('authentication failed', {

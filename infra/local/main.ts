@@ -13,6 +13,7 @@ import { type LocalDynamo, startDynamo } from './dynamodb.ts';
 import { createGateway } from './gateway.ts';
 import { createVerifier } from './issuer.ts';
 import { startLocalSealJob } from './seal-job.ts';
+import { createAuthorizationServer } from './smart/server.ts';
 import { startStreamPoller } from './stream.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -98,7 +99,12 @@ async function main(): Promise<void> {
   });
   const sealJob = startLocalSealJob();
 
-  const server = createGateway({ root, verify: await createVerifier(keyDir) });
+  const authorizationServer = await createAuthorizationServer({ dataDir, keyDir });
+  const server = createGateway({
+    root,
+    verify: await createVerifier(keyDir, { isRevoked: authorizationServer.isRevoked }),
+    authorizationServer,
+  });
   await new Promise<void>((done, fail) => {
     server.once('error', (error) =>
       fail(isAddressInUse(error) ? new PortInUseError({ cause: error }) : error),
@@ -123,6 +129,7 @@ async function main(): Promise<void> {
       `  API reference     ${url}/docs`,
       '  demo data         npm run seed   (prints a token for each role)',
       '  a token           npm run token -- --role admin --org org-1 --sub admin-1',
+      `  SMART             ${url}/.well-known/smart-configuration   (npm run smart:client registers an app)`,
       '',
     ].join('\n'),
   );

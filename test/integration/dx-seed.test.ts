@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readUsers } from '../../infra/local/smart/users.ts';
 import { api, dataDir, field, token } from '../support/api.ts';
 import { ROOT } from '../support/gateway.ts';
 import { newOrg } from '../support/patients.ts';
@@ -82,6 +83,9 @@ describe('npm run seed', () => {
     expect(field(clinician.json, 'total')).toBe(3);
     const patient = await api('/Patient?_count=10', { token: tokens.get(`${prefix}_PATIENT`) ?? '' });
     expect(field(patient.json, 'entry', 'length')).toBe(1);
+    // The same users are offered on the local SMART sign-in page, each once however often seeded.
+    const users = readUsers(dataDir()).filter((user) => user.org === orgs[0]);
+    expect(users.map((user) => user.role).sort()).toEqual(['admin', 'clinician', 'compliance', 'patient']);
     const log = await api(`/AuditEvent?agent=seed-admin-${orgs[0]}&_count=5`, {
       token: tokens.get(`${prefix}_COMPLIANCE`) ?? '',
     });

@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import * as z from 'zod/mini';
+import { parseScopes } from '../../../shared/auth/scopes.ts';
+import { createFile, readIfExists } from './files.ts';
+
+/**
+ * Registered SMART clients, one file each under the data dir (written by
+ * `npm run smart:client`, read by the gateway on every request, so a new client works at once).
+ */
+const clientsDir = (dataDir: string): string => join(dataDir, 'smart', 'clients');
+
+/** Also what keeps a client id from naming any other file. */
+const CLIENT_ID = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** The algorithms SMART Backend Services names for client assertions. */
+export const ASSERTION_ALGORITHMS = ['RS384', 'ES384'] as const;
+
+const PublicJwk = z.looseObject({
+  kty: z.enum(['RSA', 'EC']),
+  kid: z.optional(z.string().check(z.minLength(1))),
+  alg: z.optional(z.enum(ASSERTION_ALGORITHMS)),
+  crv: z.optional(z.literal('P-384')),
+  n: z.optional(z.string()),
+  e: z.optional(z.string()),
+  x: z.optional(z.string()),
+  y: z.optional(z.string()),
+  d: z.optional(z.never()),
+});
+const Jwks = z.object({ keys: z.array(PublicJwk).check(z.minLength(1), z.maxLength(10)) });
+export type ClientJwks = z.infer<typeof Jwks>;
+
+const ClientRegistration = z.object({
+  client_id: z.string().check(z.regex(CLIENT_ID)),
+  client_name: z.string().check(z.minLength(1), z.maxLength(200)),
+  redirect_uris: z.array(z.string()),
+  token_endpoint_auth_method: z.enum(['none', 'private_key_jwt']),
+  jwks: z.optional(Jwks),
+  /** The scopes the client may ask for, space-separated. */
+  scope: z.string(),
+  registered: z.string(),
+});
+export type ClientRegistration = z.infer<typeof ClientRegistration>;
+
+/** A registration the CLI refuses, with what to change. */
+export class ClientRegistrationError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ClientRegistrationError';
+  }
+}
+
+export interface ClientRequest {
+  name: string;
+  redirectUris: readonly string[];
+  public: boolean;
+  jwks?: unknown;
+  scopes: string;
+}
+
+/**
+ * Registers a client: a public app (redirect URIs, PKCE, no secret), a confidential asymmetric
+ * app (redirect URIs and a JWKS), or a backend service (a JWKS, `system/` scopes only).
+ */
+export function registerClient(dataDir: string, request: ClientRequest): ClientRegistration {
+  if (request.public && request.jwks !== undefined) {
+    throw new ClientRegistrationError('a public client has no keys: give --public or --jwks, not both');
+  }
+  if (!request.public && request.jwks === undefined) {
+    throw new ClientRegistrationError(
+      'a confidential client authenticates with its keys: give --jwks <file> (or --public)',
+    );
+  }
+  if (request.public && request.redirectUris.length === 0) {
+    throw new ClientRegistrationError('a public client needs at least one --redirect-uri');
+  }
+  for (const uri of request.redirectUris) assertRedirectUri(uri);
+
+  const { scopes, refused } = parseScopes(request.scopes);
+  if (refused[0]) throw new ClientRegistrationError(`scope "${refused[0].scope}": ${refused[0].reason}`);
+  if (scopes.length === 0) throw new ClientRegistrationError('--scopes names no scope');
+  const backend = request.redirectUris.length === 0;
+  for (const scope of scopes) {
+    const system = scope.kind === 'resource' && scope.context === 'system';
+    if (backend && !system) {
+      throw new ClientRegistrationError(
+        `a backend service (no redirect URI) gets system/ scopes only, not "${scope.text}"`,
+      );
+    }
+    if (!backend && system) {
+      throw new ClientRegistrationError(
+        `system/ scopes are for backend services (--jwks without --redirect-uri), not "${scope.text}"`,
+      );
+    }
+  }
+
+  let jwks: ClientJwks | undefined;
+  if (request.jwks !== undefined) {
+    const parsed = Jwks.safeParse(request.jwks);
+    if (!parsed.success) {
+      throw new ClientRegistrationError(
+        'the JWKS must be {"keys": [...]} of public RSA or P-384 EC keys (no "d": never register a private key), alg RS384 or ES384',
+      );
+    }
+    jwks = parsed.data;
+  }
+
+  const registration: ClientRegistration = {
+    client_id: randomBytes(18).toString('base64url'),
+    client_name: request.name,
+    redirect_uris: [...request.redirectUris],
+    token_endpoint_auth_method: request.public ? 'none' : 'private_key_jwt',
+    ...(jwks ? { jwks } : {}),
+    scope: scopes.map((scope) => scope.text).join(' '),
+    registered: new Date().toISOString(),
+  };
+  const checked = ClientRegistration.safeParse(registration);
+  if (!checked.success) throw new ClientRegistrationError('--name must be 1 to 200 characters');
+  createFile(
+    join(clientsDir(dataDir), `${registration.client_id}.json`),
+    `${JSON.stringify(checked.data, null, 2)}\n`,
+  );
+  return checked.data;
+}
+
+/** Exact-match redirect URIs (RFC 9700 §4.1.3): absolute, no fragment, no script schemes. */
+function assertRedirectUri(uri: string): void {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new ClientRegistrationError(`--redirect-uri "${uri}" is not an absolute URL`);
+  }
+  if (url.hash !== '' || uri.includes('#')) {
+    throw new ClientRegistrationError(`--redirect-uri "${uri}" must not have a fragment`);
+  }
+  if (['javascript:', 'data:', 'file:', 'vbscript:'].includes(url.protocol)) {
+    throw new ClientRegistrationError(`--redirect-uri "${uri}" has a scheme a browser must not be sent to`);
+  }
+}
+
+export function findClient(dataDir: string, clientId: string): ClientRegistration | undefined {
+  if (!CLIENT_ID.test(clientId)) return undefined;
+  const text = readIfExists(join(clientsDir(dataDir), `${clientId}.json`));
+  if (text === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = ClientRegistration.safeParse(json);
+  return parsed.success && parsed.data.client_id === clientId ? parsed.data : undefined;
+}
