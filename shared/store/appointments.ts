@@ -30,11 +30,11 @@ import {
   workingWindows,
 } from '../fhir/working-hours.ts';
 import type { CancellationCode } from './errors.ts';
+import { livePractitioner, workingHoursOf } from './hooks/practitioner.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
 import { careLinkPk, careLinkSk, typePk } from './keys.ts';
 import { headCandidate, queryReader, visiblePage } from './paging.ts';
 import { type AccessRequest, patientAccessOf } from './patient-access.ts';
-import { livePractitioner, workingHoursOf } from './practitioners.ts';
 import {
   commit,
   getHead,
