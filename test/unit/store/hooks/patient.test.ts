@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setDynamo } from '../../../../shared/base/dynamo.ts';
 import { setCrypto } from '../../../../shared/crypto/runtime.ts';
 import type { Patient } from '../../../../shared/fhir/patient.ts';
+import { patientType } from '../../../../shared/store/hooks/patient.ts';
 import { planPatientSearch } from '../../../../shared/store/hooks/patient-search.ts';
 import { patientWrites, registrationPlan } from '../../../../shared/store/hooks/patient-writes.ts';
 import { searchItemKey } from '../../../../shared/store/patient-index.ts';
@@ -112,6 +113,32 @@ describe('the Patient hooks', () => {
         ExpressionAttributeValues: { ':type': `${ORG}#Patient` },
         ScanIndexForward: false,
       },
+    });
+  });
+});
+
+describe('access to a Patient record', () => {
+  const decide = (principal: Parameters<typeof storeRequest>[0], intent: 'read' | 'write', patient = anna) =>
+    patientType.access?.(storeRequest(principal), stored(patient, []), intent);
+  const patient = { sub: 'u-p1', role: 'patient' as const, org: ORG, patientId: 'p1' };
+
+  it('lets a patient read their own record only, and change it never (403, not hidden)', async () => {
+    expect(await decide(patient, 'read')).toEqual({ allowed: true, breakGlass: false });
+    expect(await decide(patient, 'write')).toEqual({ allowed: false, hide: false });
+    expect(await decide({ ...patient, patientId: 'p2' }, 'read')).toEqual({ allowed: false, hide: true });
+  });
+
+  it('lets a clinician in through the record’s generalPractitioner, hides it from others', async () => {
+    const cared = { ...anna, generalPractitioner: [{ reference: 'Practitioner/pr-1' }] };
+    expect(await decide(clinician, 'write', cared)).toEqual({ allowed: true, breakGlass: false });
+    expect(await decide(clinician, 'read')).toEqual({ allowed: false, hide: true });
+  });
+
+  it('lets an admin in and keeps compliance out', async () => {
+    expect(await decide(admin, 'write')).toEqual({ allowed: true, breakGlass: false });
+    expect(await decide({ sub: 'c-1', role: 'compliance', org: ORG }, 'read')).toEqual({
+      allowed: false,
+      hide: true,
     });
   });
 });
