@@ -8,7 +8,6 @@ import type { ResourceDefinition } from './definition.ts';
 export const appointmentDefinition = {
   resourceType: 'Appointment',
   searchParameters: [
-    { name: 'actor', type: 'reference', expression: 'Appointment.participant.actor', index: 'clear' },
     {
       name: 'patient',
       type: 'reference',

@@ -28,11 +28,13 @@ export interface SearchParameter {
 
 export interface ResourceDefinition<Type extends string = string> {
   readonly resourceType: Type;
+  /** The search parameters served (the route table and the CapabilityStatement list these). */
   readonly searchParameters: readonly SearchParameter[];
   /**
    * Membership of the Patient compartment (R4 CompartmentDefinition "patient"): `self` for
-   * the Patient resource, which is the compartment; else the search parameters whose
-   * references make a resource part of a patient's record; absent for types in none.
+   * the Patient resource, which is the compartment; else the codes of the R4 search
+   * parameters whose references make a resource part of a patient's record (served or not);
+   * absent for types in none.
    */
   readonly patientCompartment?: 'self' | readonly string[];
   /**

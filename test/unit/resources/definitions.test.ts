@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { appointmentDefinition } from '../../../shared/resources/appointment.ts';
 import { patientDefinition } from '../../../shared/resources/patient.ts';
 import { practitionerDefinition } from '../../../shared/resources/practitioner.ts';
+import { routeEntries } from '../../../shared/routes.ts';
 import { PATIENT_SEARCH_PARAMS } from '../../../shared/store/patient-index.ts';
 
 const definitions = [patientDefinition, practitionerDefinition, appointmentDefinition];
@@ -42,7 +43,16 @@ describe('resource definitions', () => {
     expect(patientDefinition.patientCompartment).toBe('self');
     expect(appointmentDefinition.patientCompartment).toEqual(['actor']);
     expect('patientCompartment' in practitionerDefinition).toBe(false);
-    const appointmentParams = appointmentDefinition.searchParameters.map((parameter) => parameter.name);
-    for (const name of appointmentDefinition.patientCompartment) expect(appointmentParams).toContain(name);
+  });
+
+  it('are what the route table serves: each search route lists its type’s parameters', () => {
+    const byType = new Map<string, (typeof definitions)[number]>(
+      definitions.map((definition) => [definition.resourceType, definition]),
+    );
+    for (const [id, route] of routeEntries()) {
+      const definition = route.resourceType ? byType.get(route.resourceType) : undefined;
+      if (!definition || route.interaction !== 'search-type') continue;
+      expect(route.searchParams, id).toBe(definition.searchParameters);
+    }
   });
 });
