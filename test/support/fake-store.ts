@@ -58,6 +58,12 @@ export function fakeStore(answer: Answer): SentCommand[] {
   return sent;
 }
 
+/** Back to the real client and crypto (after each test of a file that faked them). */
+export function resetStore(): void {
+  setDynamo(undefined);
+  setCrypto({});
+}
+
 /** A TransactionCanceledException as the SDK throws it, with one code per item. */
 export function cancelled(codes: string[]): Error {
   return Object.assign(new Error('Transaction cancelled'), {

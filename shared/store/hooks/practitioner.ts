@@ -1,4 +1,5 @@
 import { normalizeForSearch } from '../../crypto/normalize.ts';
+import { humanNameParts } from '../../fhir/datatypes.ts';
 import { Practitioner } from '../../fhir/practitioner.ts';
 import { parseWorkingHours, type WorkingHours } from '../../fhir/working-hours.ts';
 import { practitionerDefinition } from '../../resources/practitioner.ts';
@@ -30,14 +31,7 @@ const MAX_NAME_WORDS = 30;
 export function practitionerNameWords(practitioner: Practitioner): string[] {
   const words = new Set<string>();
   for (const name of practitioner.name ?? []) {
-    for (const part of [
-      name.text,
-      name.family,
-      ...(name.given ?? []),
-      ...(name.prefix ?? []),
-      ...(name.suffix ?? []),
-    ]) {
-      if (part === undefined) continue;
+    for (const part of humanNameParts(name)) {
       for (const word of normalizeForSearch(part).split(' ')) if (word.length > 0) words.add(word);
     }
   }

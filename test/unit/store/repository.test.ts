@@ -1,9 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import type { PatientAccess } from '../../../shared/auth/policy.ts';
-import { setDynamo } from '../../../shared/base/dynamo.ts';
 import type { StartKey } from '../../../shared/crypto/cursor.ts';
-import { setCrypto } from '../../../shared/crypto/runtime.ts';
 import type { SearchHooks, WriteHooks } from '../../../shared/store/hooks/types.ts';
 import { idempotencyOf } from '../../../shared/store/idempotency.ts';
 import {
@@ -20,6 +18,7 @@ import {
   cancelled,
   fakeStore,
   headItem,
+  resetStore,
   type SentCommand,
   storeRequest,
   transactItems,
@@ -97,10 +96,7 @@ function table(heads: Record<string, Record<string, unknown>>, transactions: (st
 beforeEach(() => {
   decision = { allowed: true, breakGlass: false };
 });
-afterEach(() => {
-  setDynamo(undefined);
-  setCrypto({});
-});
+afterEach(resetStore);
 
 describe('the resource engine: create', () => {
   it('writes head, version, search items, the hook’s items, the idempotency record, then the AuditEvent', async () => {

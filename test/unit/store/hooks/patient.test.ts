@@ -1,13 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { setDynamo } from '../../../../shared/base/dynamo.ts';
-import { setCrypto } from '../../../../shared/crypto/runtime.ts';
 import type { Patient } from '../../../../shared/fhir/patient.ts';
 import { patientType } from '../../../../shared/store/hooks/patient.ts';
 import { planPatientSearch } from '../../../../shared/store/hooks/patient-search.ts';
 import { patientWrites, registrationPlan } from '../../../../shared/store/hooks/patient-writes.ts';
 import { searchItemKey } from '../../../../shared/store/patient-index.ts';
 import type { Stored } from '../../../../shared/store/resources.ts';
-import { fakeStore, storeRequest } from '../../../support/fake-store.ts';
+import { fakeStore, resetStore, storeRequest } from '../../../support/fake-store.ts';
 
 const ORG = 'org-1';
 const clinician = { sub: 'dr-1', role: 'clinician' as const, org: ORG, practitionerId: 'pr-1' };
@@ -34,10 +32,7 @@ let sent: { name: string }[] = [];
 beforeEach(() => {
   sent = fakeStore(() => ({ Items: [] }));
 });
-afterEach(() => {
-  setDynamo(undefined);
-  setCrypto({});
-});
+afterEach(resetStore);
 
 describe('the Patient hooks', () => {
   it('give the registering clinician a care link that starts at the registration', () => {

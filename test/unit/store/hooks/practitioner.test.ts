@@ -1,11 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { setDynamo } from '../../../../shared/base/dynamo.ts';
-import { setCrypto } from '../../../../shared/crypto/runtime.ts';
 import type { Practitioner } from '../../../../shared/fhir/practitioner.ts';
 import { practitionerNameWords } from '../../../../shared/store/hooks/practitioner.ts';
 import { planPractitionerSearch } from '../../../../shared/store/hooks/practitioner-search.ts';
 import { checkWorkingHours, practitionerWrites } from '../../../../shared/store/hooks/practitioner-writes.ts';
-import { fakeStore, storeRequest } from '../../../support/fake-store.ts';
+import { fakeStore, resetStore, storeRequest } from '../../../support/fake-store.ts';
 
 const ORG = 'org-1';
 const admin = { sub: 'admin-1', role: 'admin' as const, org: ORG };
@@ -19,10 +17,7 @@ let sent: { name: string }[] = [];
 beforeEach(() => {
   sent = fakeStore(() => ({ Items: [] }));
 });
-afterEach(() => {
-  setDynamo(undefined);
-  setCrypto({});
-});
+afterEach(resetStore);
 
 describe('the Practitioner hooks', () => {
   it('find a practitioner by every normalized word of every name part', () => {
