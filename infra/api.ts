@@ -21,6 +21,11 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import {
+  CORS_ALLOW_HEADERS,
+  CORS_EXPOSE_HEADERS,
+  SECURITY_HEADERS as RUNTIME_SECURITY_HEADERS,
+} from '../shared/http/headers.ts';
 import type { RouteDef } from '../shared/routes.ts';
 import type { StageConfig } from './stage.ts';
 
@@ -37,24 +42,18 @@ export interface RecordsApiProps {
   logsKey: IKey;
 }
 
-/** Request headers the portal may send; exposed response headers it may read. */
-export const CORS_ALLOW_HEADERS = [
-  'Authorization',
-  'Content-Type',
-  'If-Match',
-  'Idempotency-Key',
-  'If-None-Exist',
-  'Prefer',
-  'X-Break-Glass-Reason',
-];
-export const CORS_EXPOSE_HEADERS = ['ETag', 'Location', 'X-Request-Id', 'Retry-After'];
-
-/** The same security headers the functions send (shared/http/serialize.ts), as API Gateway literals. */
-const SECURITY_HEADERS = {
+/**
+ * The security headers the functions send, as API Gateway literals. A static value is a
+ * single-quoted literal, so a value with quotes of its own (the CSP) stays with the functions;
+ * API Gateway's answers are JSON OperationOutcomes, which no browser renders as a page.
+ */
+const SECURITY_HEADERS: Record<string, string> = {
   'Content-Type': "'application/fhir+json'",
-  'Strict-Transport-Security': "'max-age=63072000; includeSubDomains; preload'",
-  'Cache-Control': "'no-store'",
-  'X-Content-Type-Options': "'nosniff'",
+  ...Object.fromEntries(
+    Object.entries(RUNTIME_SECURITY_HEADERS)
+      .filter(([, value]) => !value.includes("'"))
+      .map(([name, value]) => [name, `'${value}'`]),
+  ),
   'X-Request-Id': 'context.requestId',
 };
 
@@ -235,8 +234,8 @@ export class RecordsApi extends Construct {
       const preflight = resource.addCorsPreflight({
         allowOrigins: stage.portalOrigin,
         allowMethods: verbs,
-        allowHeaders: CORS_ALLOW_HEADERS,
-        exposeHeaders: CORS_EXPOSE_HEADERS,
+        allowHeaders: [...CORS_ALLOW_HEADERS],
+        exposeHeaders: [...CORS_EXPOSE_HEADERS],
         allowCredentials: true,
         maxAge: Duration.minutes(10),
       });

@@ -5,9 +5,8 @@
 import * as z from 'zod/mini';
 import { Appointment, AppointmentStatus } from '../../shared/fhir/appointment.ts';
 import { JsonPatch } from '../../shared/fhir/json-patch.ts';
+import { contractsFor } from '../../shared/http/contract.ts';
 import { count, cursor, HistoryQuery, IdParams } from '../../shared/http/params.ts';
-import type { AnyContract } from '../../shared/http/route.ts';
-import type { RouteId } from '../../shared/routes.ts';
 
 /** `patient=Patient/p1` or `patient=p1`, given once. */
 const reference = (type: 'Patient' | 'Practitioner') =>
@@ -40,8 +39,8 @@ const AppointmentQuery = z.strictObject({
   _cursor: cursor,
 });
 
-export const contracts = {
-  createAppointment: { body: Appointment, resourceType: 'Appointment' },
+export const contracts = contractsFor({
+  createAppointment: { body: Appointment, resourceType: 'Appointment', idempotencyKey: true },
   searchAppointments: { query: AppointmentQuery },
   // POST /<type>/_search: the same parameters, form-encoded in the body.
   searchAppointmentsPost: { query: AppointmentQuery },
@@ -49,4 +48,4 @@ export const contracts = {
   updateAppointment: { params: IdParams, body: Appointment, resourceType: 'Appointment' },
   patchAppointment: { params: IdParams, body: JsonPatch, bodyType: 'json-patch', resourceType: 'JsonPatch' },
   appointmentHistory: { params: IdParams, query: HistoryQuery },
-} as const satisfies Partial<Record<RouteId, AnyContract>>;
+});

@@ -1,18 +1,13 @@
 import { resourceResponse } from '../../shared/http/resource-response.ts';
 import { route } from '../../shared/http/route.ts';
-import { routes } from '../../shared/routes.ts';
 import { appointments } from '../../shared/store/appointments.ts';
-import { idempotencyOf } from '../../shared/store/idempotency.ts';
 import { contracts } from './contracts.ts';
 
 /**
  * POST /Appointment · patient (for themself), clinician (patients they care for; break-glass is 403), admin ·
  * audit C · 201|400|401|403|409 (time taken)|415|422 (invalid visit, unknown participant, outside working hours)
  */
-export const handler = route(routes.createAppointment, contracts.createAppointment, async (request) => {
-  const { stored } = await appointments(request).book(
-    request.body,
-    idempotencyOf(request.principal, request.headers, request.body),
-  );
+export const handler = route(contracts.createAppointment, async (request) => {
+  const { stored } = await appointments(request).book(request.body, request.idempotency);
   return resourceResponse(stored, 201, request);
 });

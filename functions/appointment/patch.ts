@@ -1,16 +1,10 @@
 import { resourceResponse } from '../../shared/http/resource-response.ts';
-import { parseIfMatch } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
-import { routes } from '../../shared/routes.ts';
 import { appointments } from '../../shared/store/appointments.ts';
 import { contracts } from './contracts.ts';
 
 /** PATCH /Appointment/{id} (application/json-patch+json) · as update · audit U · 200|400|401|403|404|409|412|415|422|428 */
-export const handler = route(routes.patchAppointment, contracts.patchAppointment, async (request) => {
-  const stored = await appointments(request).patch(
-    request.params.id,
-    parseIfMatch(request.headers['if-match']),
-    request.body,
-  );
+export const handler = route(contracts.patchAppointment, async (request) => {
+  const stored = await appointments(request).patch(request.params.id, request.ifMatch, request.body);
   return resourceResponse(stored, 200, request);
 });

@@ -1,7 +1,5 @@
 import { resourceResponse } from '../../shared/http/resource-response.ts';
-import { parseIfMatch } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
-import { routes } from '../../shared/routes.ts';
 import { appointments } from '../../shared/store/appointments.ts';
 import { contracts } from './contracts.ts';
 
@@ -9,11 +7,7 @@ import { contracts } from './contracts.ts';
  * PUT /Appointment/{id} · as read, without break-glass; a patient may only cancel (status, cancelationReason) · audit U ·
  * 200|400|401|403|404|409 (illegal transition)|412|422 (time or participants changed)|428
  */
-export const handler = route(routes.updateAppointment, contracts.updateAppointment, async (request) => {
-  const stored = await appointments(request).update(
-    request.params.id,
-    parseIfMatch(request.headers['if-match']),
-    request.body,
-  );
+export const handler = route(contracts.updateAppointment, async (request) => {
+  const stored = await appointments(request).update(request.params.id, request.ifMatch, request.body);
   return resourceResponse(stored, 200, request);
 });

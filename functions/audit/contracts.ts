@@ -3,9 +3,8 @@
  * the OpenAPI document is generated from them without bundling any handler's dependencies.
  */
 import * as z from 'zod/mini';
+import { contractsFor } from '../../shared/http/contract.ts';
 import { count, cursor, IdParams, searchValue } from '../../shared/http/params.ts';
-import type { AnyContract } from '../../shared/http/route.ts';
-import type { RouteId } from '../../shared/routes.ts';
 
 const AuditQuery = z.strictObject({
   patient: z.optional(
@@ -49,11 +48,11 @@ const AuditQuery = z.strictObject({
 
 const instant = z.string('must be given once').check(z.minLength(10), z.maxLength(40));
 
-export const contracts = {
+export const contracts = contractsFor({
   searchAuditEvents: { query: AuditQuery },
   // POST /<type>/_search: the same parameters, form-encoded in the body.
   searchAuditEventsPost: { query: AuditQuery },
   verifyAuditLog: { query: z.strictObject({ from: instant, to: instant }) },
   readAuditEvent: { params: IdParams },
   patientAccessReport: { params: IdParams, query: z.strictObject({ _count: count, _cursor: cursor }) },
-} as const satisfies Partial<Record<RouteId, AnyContract>>;
+});

@@ -6,7 +6,6 @@ import { describeFinding, type Finding, summarize } from '../../shared/audit/ver
 import { BadRequestError } from '../../shared/base/errors.ts';
 import { ok } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
-import { routes } from '../../shared/routes.ts';
 import { contracts } from './contracts.ts';
 
 /** One request verifies at most a day; longer ranges are for `npm run audit:verify`. */
@@ -22,7 +21,7 @@ const FINDING_SYSTEM = 'https://fhir-records.dev/CodeSystem/audit-verification';
 const unattributed = (finding: Finding): boolean => 'id' in finding && finding.org === undefined;
 
 /** GET /AuditEvent/$verify?from=&to= (at most 24 hours) · compliance (own organization's events) · audit E · 200|400|401|403 */
-export const handler = route(routes.verifyAuditLog, contracts.verifyAuditLog, async (request) => {
+export const handler = route(contracts.verifyAuditLog, async (request) => {
   const { from } = parseDateRange([`ge${request.query.from}`]);
   const { to } = parseDateRange([`le${request.query.to}`]);
   if (from === undefined || to === undefined || from > to) {

@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import { JsonPatch } from '../../shared/fhir/json-patch.ts';
 import { AdministrativeGender, Patient } from '../../shared/fhir/patient.ts';
 import { id } from '../../shared/fhir/primitives.ts';
+import { contractsFor } from '../../shared/http/contract.ts';
 import {
   count,
   cursor,
@@ -14,8 +15,6 @@ import {
   searchValue,
   VersionParams,
 } from '../../shared/http/params.ts';
-import type { AnyContract } from '../../shared/http/route.ts';
-import type { RouteId } from '../../shared/routes.ts';
 
 const PatientQuery = z.strictObject({
   _id: z.optional(id),
@@ -41,8 +40,8 @@ const PatientQuery = z.strictObject({
   _cursor: cursor,
 });
 
-export const contracts = {
-  createPatient: { body: Patient, resourceType: 'Patient' },
+export const contracts = contractsFor({
+  createPatient: { body: Patient, resourceType: 'Patient', idempotencyKey: true },
   searchPatients: { query: PatientQuery },
   // POST /<type>/_search: the same parameters, form-encoded in the body.
   searchPatientsPost: { query: PatientQuery },
@@ -52,4 +51,4 @@ export const contracts = {
   deletePatient: { params: IdParams },
   patientHistory: { params: IdParams, query: HistoryQuery },
   readPatientVersion: { params: VersionParams },
-} as const satisfies Partial<Record<RouteId, AnyContract>>;
+});

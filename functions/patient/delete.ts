@@ -1,11 +1,10 @@
-import { noContent, parseIfMatch } from '../../shared/http/response.ts';
+import { noContent } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
-import { routes } from '../../shared/routes.ts';
 import { patients } from '../../shared/store/patients.ts';
 import { contracts } from './contracts.ts';
 
 /** DELETE /Patient/{id} · clinician (care relationship; break-glass is 403), admin · audit D · 204|401|403|404|412 */
-export const handler = route(routes.deletePatient, contracts.deletePatient, async (request) => {
-  await patients(request).remove(request.params.id, parseIfMatch(request.headers['if-match']));
+export const handler = route(contracts.deletePatient, async (request) => {
+  await patients(request).remove(request.params.id, request.ifMatch);
   return noContent();
 });

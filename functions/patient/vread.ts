@@ -1,11 +1,10 @@
 import { resourceResponse } from '../../shared/http/resource-response.ts';
 import { route } from '../../shared/http/route.ts';
-import { routes } from '../../shared/routes.ts';
 import { patients } from '../../shared/store/patients.ts';
 import { contracts } from './contracts.ts';
 
 /** GET /Patient/{id}/_history/{vid} · as read · audit R · 200|401|403|404|410 */
-export const handler = route(routes.readPatientVersion, contracts.readPatientVersion, async (request) =>
+export const handler = route(contracts.readPatientVersion, async (request) =>
   resourceResponse(
     await patients(request).vread(request.params.id, Number(request.params.vid)),
     200,

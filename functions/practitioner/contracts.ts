@@ -5,17 +5,16 @@
 import * as z from 'zod/mini';
 import { Practitioner } from '../../shared/fhir/practitioner.ts';
 import { instant } from '../../shared/fhir/primitives.ts';
+import { contractsFor } from '../../shared/http/contract.ts';
 import { count, cursor, IdParams, searchValue } from '../../shared/http/params.ts';
-import type { AnyContract } from '../../shared/http/route.ts';
-import type { RouteId } from '../../shared/routes.ts';
 
 const PractitionerQuery = z.strictObject({ name: searchValue(), _count: count, _cursor: cursor });
 
-export const contracts = {
-  createPractitioner: { body: Practitioner, resourceType: 'Practitioner' },
+export const contracts = contractsFor({
+  createPractitioner: { body: Practitioner, resourceType: 'Practitioner', idempotencyKey: true },
   searchPractitioners: { query: PractitionerQuery },
   // POST /<type>/_search: the same parameters, form-encoded in the body.
   searchPractitionersPost: { query: PractitionerQuery },
   readPractitioner: { params: IdParams },
   practitionerAvailability: { params: IdParams, query: z.strictObject({ start: instant, end: instant }) },
-} as const satisfies Partial<Record<RouteId, AnyContract>>;
+});

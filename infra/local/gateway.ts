@@ -10,6 +10,7 @@ import {
 } from '../../shared/base/errors.ts';
 import { log } from '../../shared/base/logger.ts';
 import { useDispatcher } from '../../shared/http/dispatch.ts';
+import { CORS_ALLOW_HEADERS } from '../../shared/http/headers.ts';
 import { proxyEvent } from '../../shared/http/proxy-event.ts';
 import { toHttpError } from '../../shared/http/request.ts';
 import { assertPercentEncoding, compileRoutes, pathParametersOf } from '../../shared/http/route-match.ts';
@@ -77,8 +78,7 @@ export function createGateway(options: GatewayOptions): Server {
         ...(corsHeaders(headers.origin)['Access-Control-Allow-Origin']
           ? {
               'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
-              'Access-Control-Allow-Headers':
-                'Authorization, Content-Type, If-Match, Idempotency-Key, If-None-Exist, Prefer, X-Break-Glass-Reason',
+              'Access-Control-Allow-Headers': CORS_ALLOW_HEADERS.join(', '),
               'Access-Control-Max-Age': '600',
             }
           : {}),

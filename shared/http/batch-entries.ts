@@ -9,7 +9,7 @@ import type { AuditEventRecord } from '../audit/trail.ts';
 import { HttpError, UnprocessableError } from '../base/errors.ts';
 import type { BatchBundle } from '../fhir/batch.ts';
 import type { RouteDef, RouteId } from '../routes.ts';
-import { claimBatch, completeBatch, idempotencyOf } from '../store/idempotency.ts';
+import { claimBatch, completeBatch } from '../store/idempotency.ts';
 import {
   type BatchOrigin,
   type Dispatcher,
@@ -83,11 +83,11 @@ export async function replayEntries(
 export async function answerBatch(
   request: Pick<
     Request<unknown, unknown, BatchBundle>,
-    'principal' | 'headers' | 'body' | 'event' | 'baseUrl' | 'requestId' | 'audit'
+    'idempotency' | 'event' | 'baseUrl' | 'requestId' | 'audit' | 'body'
   >,
   concurrency: number,
 ): Promise<{ resourceType: 'Bundle'; type: 'batch-response'; entry: unknown[] }> {
-  const idempotency = idempotencyOf(request.principal, request.headers, request.body);
+  const { idempotency } = request;
   const origin = {
     event: request.event,
     baseUrl: request.baseUrl,

@@ -34,3 +34,6 @@ export function parseIfMatch(header: string | undefined): number | undefined {
   if (!match?.[1]) throw new BadRequestError('If-Match must be a version ETag such as W/"3"');
   return Number(match[1]);
 }
+
+export const isFhirResponse = (value: unknown): value is FhirResponse =>
+  typeof value === 'object' && value !== null && 'status' in value && typeof value.status === 'number';

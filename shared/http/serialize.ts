@@ -1,27 +1,16 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { HttpError } from '../base/errors.ts';
 import { config } from '../config.ts';
+import { CORS_EXPOSE_HEADERS, SECURITY_HEADERS } from './headers.ts';
 import { operationOutcome } from './operation-outcome.ts';
 import { FHIR_JSON, type FhirResponse } from './response.ts';
-
-const SECURITY_HEADERS = {
-  'Strict-Transport-Security': 'max-age=63072000; includeSubDomains; preload',
-  'Cache-Control': 'no-store',
-  Pragma: 'no-cache',
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-  'Referrer-Policy': 'no-referrer',
-} as const;
-
-const EXPOSED = 'ETag, Location, Content-Location, Last-Modified, Retry-After, X-Request-Id, Link';
 
 export function corsHeaders(origin: string | undefined): Record<string, string> {
   if (!origin || !config().CORS_ORIGINS.includes(origin)) return {};
   return {
     'Access-Control-Allow-Origin': origin,
     'Access-Control-Allow-Credentials': 'true',
-    'Access-Control-Expose-Headers': EXPOSED,
+    'Access-Control-Expose-Headers': CORS_EXPOSE_HEADERS.join(', '),
     Vary: 'Origin',
   };
 }

@@ -16,7 +16,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['shared/auth'],
   ['shared/audit'],
   ['shared/store', 'shared/store/hooks'],
-  ['shared/http'],
+  ['shared/http', 'shared/http/middleware'],
 ];
 
 export interface Violation {
