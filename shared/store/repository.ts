@@ -114,7 +114,7 @@ export function expectVersion(
 }
 
 /** The record of a version this request wrote: what the response and the caller see. */
-export const writtenVersion = <T>(version: Version<T>, tokens: string[] = []): Stored<T> => ({
+const writtenVersion = <T>(version: Version<T>, tokens: string[] = []): Stored<T> => ({
   id: version.id,
   versionId: version.versionId,
   lastUpdated: version.lastUpdated,
