@@ -80,10 +80,14 @@ export const transactItems = (command: SentCommand | undefined): TransactEntry[]
   (command?.input.TransactItems as TransactEntry[] | undefined) ?? [];
 
 /** One request's store view: the caller and an audit trail of `route`. */
-export function storeRequest(principal: Principal, route: RouteId = 'readPatient') {
+export function storeRequest(
+  principal: Principal,
+  route: RouteId = 'readPatient',
+  breakGlassReason?: string,
+) {
   return {
     principal,
-    breakGlassReason: undefined,
+    breakGlassReason,
     audit: new AuditTrail(routes[route], principal, {
       requestId: 'r-1',
       sourceIp: '127.0.0.1',

@@ -1,7 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import type { PatientAccess } from '../../../shared/auth/policy.ts';
 import type { StartKey } from '../../../shared/crypto/cursor.ts';
+import { ensureLocalKeyMaterial } from '../../../shared/crypto/local-keys.ts';
 import type { SearchHooks, WriteHooks } from '../../../shared/store/hooks/types.ts';
 import { idempotencyOf } from '../../../shared/store/idempotency.ts';
 import {
@@ -33,6 +37,12 @@ const Basic = z.object({
   subject: z.string(),
 });
 type Basic = z.infer<typeof Basic>;
+
+// Break-glass reasons are sealed with the data key: local key material for this file.
+const keys = mkdtempSync(join(tmpdir(), 'engine-unit-'));
+ensureLocalKeyMaterial(keys);
+process.env.LOCAL_KEY_DIR = keys;
+afterAll(() => rmSync(keys, { recursive: true, force: true }));
 
 const ORG = 'org-1';
 const admin = { sub: 'admin-1', role: 'admin' as const, org: ORG };
@@ -203,6 +213,42 @@ describe('the resource engine: read and access', () => {
     await expect(readResourceVersion(storeRequest(admin), basic, 'b1', 7)).rejects.toMatchObject({
       status: 404,
     });
+  });
+});
+
+describe('the resource engine: break-glass', () => {
+  const clinician = { sub: 'dr-1', role: 'clinician' as const, org: ORG, practitionerId: 'pr-9' };
+  const reason = 'unconscious patient in the emergency room';
+
+  it('notes a read resting on break-glass on the trail, with the reason and its envelope', async () => {
+    table({ b1: await headItem(ORG, 'Basic', resource('b1')) });
+    decision = { allowed: true, breakGlass: true };
+    const request = storeRequest(clinician, 'readPatient', reason);
+    await readResource(request, basic, 'b1');
+    expect(request.audit.breakGlassReason).toBe(reason);
+    expect(request.audit.reasonEnvelope).toBeDefined();
+  });
+
+  it('refuses a change resting on break-glass with a 403 that the trail marks as break-glass', async () => {
+    table({ b1: await headItem(ORG, 'Basic', resource('b1')) });
+    decision = { allowed: false, hide: false, breakGlass: true };
+    const request = storeRequest(clinician, 'updatePatient', reason);
+    await expect(updateResource(request, basic, 'b1', 1, resource('b1', 'y'))).rejects.toMatchObject({
+      status: 403,
+      message: expect.stringMatching(/break-glass/),
+    });
+    expect(request.audit.breakGlassReason).toBe(reason);
+  });
+
+  it('in a search, notes break-glass only when a match it rests on is listed', async () => {
+    table({ b1: await headItem(ORG, 'Basic', resource('b1', 'x')) });
+    decision = { allowed: true, breakGlass: true };
+    const none = storeRequest(clinician, 'searchPatients', reason);
+    expect((await searchResources(none, basic, { _count: 10, code: 'z' }, {})).matches).toEqual([]);
+    expect(none.audit.breakGlassReason).toBeUndefined();
+    const listed = storeRequest(clinician, 'searchPatients', reason);
+    expect((await searchResources(listed, basic, { _count: 10, code: 'x' }, {})).matches).toHaveLength(1);
+    expect(listed.audit.breakGlassReason).toBe(reason);
   });
 });
 
