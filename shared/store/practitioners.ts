@@ -6,7 +6,7 @@ import { GoneError, NotFoundError, UnprocessableError } from '../base/errors.ts'
 import { decodeCursor, encodeCursor, type StartKey } from '../crypto/cursor.ts';
 import { normalizeForSearch } from '../crypto/normalize.ts';
 import { Practitioner } from '../fhir/practitioner.ts';
-import { parseWorkingHours, type WorkingHours } from '../fhir/working-hours.ts';
+import { parseWorkingHours, type WorkingHours } from '../schedule/working-hours.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
 import { typePk } from './keys.ts';
 import { headCandidate, queryReader, visiblePage } from './paging.ts';
