@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Intent, PatientAccess } from '../auth/policy.ts';
-import { dynamo, tableNames } from '../base/dynamo.ts';
+import { tableNames } from '../base/dynamo.ts';
 import {
   BadRequestError,
   ForbiddenError,
@@ -19,25 +19,17 @@ import { Appointment, type AppointmentStatus } from '../fhir/appointment.ts';
 import type { JsonPatch } from '../fhir/json-patch.ts';
 import { Patient } from '../fhir/patient.ts';
 import { appointmentChange, patientPatchIssues } from '../schedule/changes.ts';
-import { clashError, type Taken } from '../schedule/clash.ts';
+import { clashError } from '../schedule/clash.ts';
 import {
   assertWithinWorkingHours,
   bookableVisit,
   bookedVisit,
   type Participants,
-  type ScheduleOwner,
-  type Visit,
 } from '../schedule/visit.ts';
-import {
-  type FreeBusy,
-  freeBusy,
-  type Interval,
-  workingHoursOf,
-  workingWindows,
-} from '../schedule/working-hours.ts';
+import { type FreeBusy, freeBusy, workingHoursOf, workingWindows } from '../schedule/working-hours.ts';
 import type { CancellationCode } from './errors.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
-import { careLinkPk, careLinkSk, typePk } from './keys.ts';
+import { typePk } from './keys.ts';
 import { headCandidate, queryReader, visiblePage } from './paging.ts';
 import { type AccessRequest, patientAccessOf } from './patient-access.ts';
 import { livePractitioner } from './practitioners.ts';
@@ -53,22 +45,16 @@ import {
   versionItems,
   withServerFields,
 } from './resources.ts';
+import { busyTimes } from './schedule-busy.ts';
 import {
-  appointmentPatientPk,
-  appointmentPractitionerPk,
-  appointmentStartSk,
-  HOUR_MS,
-  HOUR_PREFIX,
-  hourSk,
-  instantOfSk,
-  type LockKey,
-  lockKeys,
-  SLOT_MS,
-  SLOT_PREFIX,
-  schedulePk,
-  slotSk,
-  startSkRange,
-} from './schedule-keys.ts';
+  appointmentHeadAttributes,
+  careLinkDelete,
+  careLinkPut,
+  lockRelease,
+  lockWrite,
+  visitLocks,
+} from './schedule-items.ts';
+import { appointmentPatientPk, appointmentPractitionerPk, startSkRange } from './schedule-keys.ts';
 
 // Until the handlers move to the engine (after the http branch lands), they import these from here.
 export { availabilityPeriod } from '../schedule/availability.ts';
@@ -77,105 +63,8 @@ export { startRange } from '../schedule/search.ts';
 const kind: ResourceKind<Appointment> = { resourceType: 'Appointment', schema: Appointment };
 const patientKind: ResourceKind<Patient> = { resourceType: 'Patient', schema: Patient };
 
-const iso = (instant: number): string => new Date(instant).toISOString();
-
-/** Lock items outlive their visit by this long, then DynamoDB's TTL removes them. */
-const LOCK_RETENTION_SECONDS = 7 * 24 * 60 * 60;
 /** Attempts of a transaction that lost only on DynamoDB's conflict detection, not on a condition. */
 const MAX_ATTEMPTS = 10;
-
-function lockWrite(table: string, key: LockKey, appointmentId: string): TransactItem {
-  const expiresAt = Math.floor(key.end / 1000) + LOCK_RETENTION_SECONDS;
-  switch (key.kind) {
-    case 'slot':
-      return {
-        Put: {
-          TableName: table,
-          Item: { pk: key.pk, sk: key.sk, appointmentId, expiresAt },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      };
-    case 'full-hour':
-      return {
-        Update: {
-          TableName: table,
-          Key: { pk: key.pk, sk: key.sk },
-          UpdateExpression: 'SET #full = :id, #expires = :expires',
-          ConditionExpression: 'attribute_not_exists(#full) AND attribute_not_exists(#partial)',
-          ExpressionAttributeNames: { '#full': 'full', '#partial': 'partial', '#expires': 'expiresAt' },
-          ExpressionAttributeValues: { ':id': appointmentId, ':expires': expiresAt },
-        },
-      };
-    case 'partial-hour':
-      return {
-        Update: {
-          TableName: table,
-          Key: { pk: key.pk, sk: key.sk },
-          UpdateExpression: 'SET #expires = :expires ADD #partial :ids',
-          ConditionExpression: 'attribute_not_exists(#full)',
-          ExpressionAttributeNames: { '#full': 'full', '#partial': 'partial', '#expires': 'expiresAt' },
-          ExpressionAttributeValues: { ':ids': new Set([appointmentId]), ':expires': expiresAt },
-        },
-      };
-  }
-}
-
-/** Releases only what this appointment holds; a lock already expired by TTL is no obstacle. */
-function lockRelease(table: string, key: LockKey, appointmentId: string): TransactItem {
-  switch (key.kind) {
-    case 'slot':
-      return {
-        Delete: {
-          TableName: table,
-          Key: { pk: key.pk, sk: key.sk },
-          ConditionExpression: 'attribute_not_exists(pk) OR appointmentId = :id',
-          ExpressionAttributeValues: { ':id': appointmentId },
-        },
-      };
-    case 'full-hour':
-      return {
-        Delete: {
-          TableName: table,
-          Key: { pk: key.pk, sk: key.sk },
-          ConditionExpression: 'attribute_not_exists(pk) OR #full = :id',
-          ExpressionAttributeNames: { '#full': 'full' },
-          ExpressionAttributeValues: { ':id': appointmentId },
-        },
-      };
-    case 'partial-hour':
-      return {
-        Update: {
-          TableName: table,
-          Key: { pk: key.pk, sk: key.sk },
-          UpdateExpression: 'SET #expires = if_not_exists(#expires, :expires) DELETE #partial :ids',
-          ExpressionAttributeNames: { '#partial': 'partial', '#expires': 'expiresAt' },
-          ExpressionAttributeValues: {
-            ':ids': new Set([appointmentId]),
-            ':expires': Math.floor(key.end / 1000) + LOCK_RETENTION_SECONDS,
-          },
-        },
-      };
-  }
-}
-
-/** Both participants' lock keys of a visit, each with what it stands for. */
-export function visitLocks(org: string, visit: Visit): { key: LockKey; use: Taken }[] {
-  const of = (owner: ScheduleOwner, ownerId: string, participantIndex: number) =>
-    lockKeys(org, owner, ownerId, visit.start, visit.end).map((key) => ({
-      key,
-      use: {
-        owner,
-        ownerId,
-        participantIndex,
-        start: Math.max(key.start, visit.start),
-        end: Math.min(key.end, visit.end),
-      },
-    }));
-  return [
-    ...of('Practitioner', visit.practitionerId, visit.practitionerIndex),
-    ...of('Patient', visit.patientId, visit.patientIndex),
-  ];
-}
 
 /** A transaction that lost only to a concurrent one (no condition failed): worth another try. */
 class RetryableConflict extends Error {
@@ -316,28 +205,6 @@ export function appointments(request: AccessRequest) {
     return head;
   }
 
-  /** Clear attributes of a head: keys of the participant indexes, and the few facts queries need. */
-  const headAttributes = (
-    id: string,
-    visit: Participants & { start: number; end: number },
-    status: string,
-  ) => ({
-    patientPk: appointmentPatientPk(org, visit.patientId),
-    practitionerPk: appointmentPractitionerPk(org, visit.practitionerId),
-    startSk: appointmentStartSk(visit.start, id),
-    patientId: visit.patientId,
-    practitionerId: visit.practitionerId,
-    start: iso(visit.start),
-    end: iso(visit.end),
-    status,
-  });
-
-  /** The care link an appointment gives its practitioner with its patient, valid past its end for a while. */
-  const careLinkKey = (visit: Visit, appointmentId: string) => ({
-    pk: careLinkPk(org, visit.practitionerId),
-    sk: careLinkSk(visit.patientId, iso(visit.end), 'appointment', appointmentId),
-  });
-
   function expectVersion(current: Stored<Appointment>, ifMatch: number | undefined): void {
     if (ifMatch === undefined) {
       throw new PreconditionRequiredError('send If-Match with the version you are changing, e.g. W/"3"');
@@ -364,15 +231,13 @@ export function appointments(request: AccessRequest) {
     const items: TransactItem[] = [
       ...(await versionItems(kind, org, stored, current.id, versionId, lastUpdated, {
         tokens: [],
-        head: headAttributes(current.id, visit, next.status),
+        head: appointmentHeadAttributes(org, current.id, visit, next.status),
         expectedVersion: current.versionId,
       })),
       // Cancelling frees the time and ends the care relationship the booking created, in the
       // transaction that records it.
       ...(cancelling ? visitLocks(org, visit).map(({ key }) => lockRelease(table, key, current.id)) : []),
-      ...(cancelling
-        ? [{ Delete: { TableName: table, Key: careLinkKey(visit, current.id) } } satisfies TransactItem]
-        : []),
+      ...(cancelling ? [careLinkDelete(table, org, visit, current.id)] : []),
     ];
     await commitRetrying(items, audit, 200, (codes) => {
       if (codes[0] === 'ConditionalCheckFailed') {
@@ -447,17 +312,10 @@ export function appointments(request: AccessRequest) {
       const items: TransactItem[] = [
         ...(await versionItems(kind, org, stored, id, 1, lastUpdated, {
           tokens: [],
-          head: headAttributes(id, visit, 'booked'),
+          head: appointmentHeadAttributes(org, id, visit, 'booked'),
         })),
         ...locks.map(({ key }) => lockWrite(table, key, id)),
-        {
-          // The booking is a care relationship (the Patient policy reads it) until a while after
-          // the visit; cancelling deletes it.
-          Put: {
-            TableName: table,
-            Item: { ...careLinkKey(visit, id), basis: 'appointment', end: iso(visit.end), appointmentId: id },
-          },
-        },
+        careLinkPut(table, org, visit, id),
         ...(idempotency ? [idempotencyItem(idempotency, `Appointment/${id}`)] : []),
       ];
       const firstLock = 2;
@@ -634,36 +492,7 @@ export function appointments(request: AccessRequest) {
       if (!practitioner) throw new NotFoundError(`Practitioner/${practitionerId} is not known`);
       const windows = workingWindows(workingHoursOf(practitioner.resource), from, to);
       if (windows.length === 0) return [];
-      const pk = schedulePk(org, 'Practitioner', practitionerId);
-      const busy: Interval[] = [];
-      const collect = async (lower: string, upper: string, read: (item: Record<string, unknown>) => void) => {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await dynamo().send(
-            new QueryCommand({
-              TableName: table,
-              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
-              ExpressionAttributeValues: { ':pk': pk, ':lower': lower, ':upper': upper },
-              ConsistentRead: true,
-              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-            }),
-          );
-          for (const item of page.Items ?? []) read(item);
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-      };
-      await collect(slotSk(from - (from % SLOT_MS)), slotSk(to - 1), (item) => {
-        const start = instantOfSk(String(item.sk));
-        if (start !== undefined && item.sk !== undefined && String(item.sk).startsWith(SLOT_PREFIX)) {
-          busy.push({ start, end: start + SLOT_MS });
-        }
-      });
-      await collect(hourSk(from), hourSk(to - 1), (item) => {
-        const start = instantOfSk(String(item.sk));
-        if (start !== undefined && String(item.sk).startsWith(HOUR_PREFIX) && typeof item.full === 'string') {
-          busy.push({ start, end: start + HOUR_MS });
-        }
-      });
+      const busy = await busyTimes(org, practitionerId, from, to);
       return freeBusy(windows, busy, from, to);
     },
   };
