@@ -38,7 +38,7 @@ import {
   getHead,
   getHeads,
   listVersions,
-  patchResource,
+  patchedResource,
   type ResourceKind,
   type Stored,
   type TransactItem,
@@ -389,7 +389,7 @@ export function appointments(request: AccessRequest) {
         }
       }
       expectVersion(current, ifMatch);
-      return change(current, ifMatch, patchResource(kind, current.resource, operations));
+      return change(current, ifMatch, patchedResource(kind, current.resource, operations));
     },
 
     /**

@@ -33,7 +33,7 @@ import {
   getHeads,
   getVersion,
   listVersions,
-  patchResource,
+  patchedResource,
   type ResourceKind,
   type Stored,
   type TransactItem,
@@ -231,7 +231,7 @@ export function patients(request: AccessRequest) {
     async patch(id: string, ifMatch: number | undefined, operations: JsonPatch): Promise<Stored<Patient>> {
       const current = live(await authorize(id, await getHead(kind, org, id), 'write'));
       expectVersion(current, ifMatch);
-      return writeVersion(id, patchResource(kind, current.resource, operations), current, 200);
+      return writeVersion(id, patchedResource(kind, current.resource, operations), current, 200);
     },
 
     async remove(id: string, ifMatch: number | undefined): Promise<void> {
