@@ -2,7 +2,7 @@ import { tableNames } from '../../base/dynamo.ts';
 import { UnprocessableError } from '../../base/errors.ts';
 import { normalizeForSearch } from '../../crypto/normalize.ts';
 import { Practitioner } from '../../fhir/practitioner.ts';
-import { parseWorkingHours, type WorkingHours } from '../../fhir/working-hours.ts';
+import { parseWorkingHours } from '../../schedule/working-hours.ts';
 import { practitionerDefinition } from '../../resources/practitioner.ts';
 import { typePk } from '../keys.ts';
 import { headCandidate, queryReader } from '../paging.ts';
@@ -75,10 +75,6 @@ export const practitionerWrites: WriteHooks<Practitioner> = {
     key: (org, token) => ({ pk: practitionerNamePk(org), sk: token }),
   },
 };
-
-/** The working hours of a stored practitioner (validated when it was written). */
-export const workingHoursOf = (practitioner: Practitioner): WorkingHours[] =>
-  parseWorkingHours(practitioner.extension).hours;
 
 /** A practitioner of the organization, live, or undefined: for participant checks in bookings. */
 export async function livePractitioner(org: string, id: string): Promise<Stored<Practitioner> | undefined> {
