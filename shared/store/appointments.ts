@@ -27,6 +27,7 @@ import {
   type Participants,
 } from '../schedule/visit.ts';
 import { type FreeBusy, freeBusy, workingHoursOf, workingWindows } from '../schedule/working-hours.ts';
+import { busyTimes } from './availability.ts';
 import type { CancellationCode } from './errors.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
 import { typePk } from './keys.ts';
@@ -45,7 +46,6 @@ import {
   versionItems,
   withServerFields,
 } from './resources.ts';
-import { busyTimes } from './schedule-busy.ts';
 import {
   appointmentHeadAttributes,
   careLinkDelete,

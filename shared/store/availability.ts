@@ -1,6 +1,15 @@
 import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { dynamo, tableNames } from '../base/dynamo.ts';
-import type { Interval } from '../schedule/working-hours.ts';
+import { NotFoundError } from '../base/errors.ts';
+import {
+  type FreeBusy,
+  freeBusy,
+  type Interval,
+  workingHoursOf,
+  workingWindows,
+} from '../schedule/working-hours.ts';
+import { livePractitioner } from './hooks/practitioner.ts';
+import type { StoreRequest } from './hooks/types.ts';
 import {
   HOUR_MS,
   HOUR_PREFIX,
@@ -54,4 +63,24 @@ export async function busyTimes(
   await read(slotSk(from - (from % SLOT_MS)), slotSk(to - 1), SLOT_PREFIX, SLOT_MS, () => true);
   await read(hourSk(from), hourSk(to - 1), HOUR_PREFIX, HOUR_MS, (item) => typeof item.full === 'string');
   return busy;
+}
+
+/**
+ * Free and busy working time of a practitioner in [from, to): working hours in their time
+ * zone minus what their schedule's locks hold. Says when, never with whom. Anyone of the
+ * organization may ask (the route table says who); the practitioner is on the audit trail.
+ */
+export async function practitionerAvailability(
+  request: StoreRequest,
+  practitionerId: string,
+  from: number,
+  to: number,
+): Promise<FreeBusy[]> {
+  const org = request.principal.org;
+  request.audit.see(`Practitioner/${practitionerId}`);
+  const practitioner = await livePractitioner(org, practitionerId);
+  if (!practitioner) throw new NotFoundError(`Practitioner/${practitionerId} is not known`);
+  const windows = workingWindows(workingHoursOf(practitioner.resource), from, to);
+  if (windows.length === 0) return [];
+  return freeBusy(windows, await busyTimes(org, practitionerId, from, to), from, to);
 }
