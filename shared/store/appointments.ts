@@ -29,11 +29,11 @@ import {
 import { type FreeBusy, freeBusy, workingHoursOf, workingWindows } from '../schedule/working-hours.ts';
 import { busyTimes } from './availability.ts';
 import type { CancellationCode } from './errors.ts';
+import { livePractitioner } from './hooks/practitioner.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
 import { typePk } from './keys.ts';
 import { headCandidate, queryReader, visiblePage } from './paging.ts';
 import { type AccessRequest, patientAccessOf } from './patient-access.ts';
-import { livePractitioner } from './practitioners.ts';
 import {
   commit,
   getHead,

@@ -15,7 +15,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['shared/crypto'],
   ['shared/auth'],
   ['shared/audit'],
-  ['shared/store'],
+  ['shared/store', 'shared/store/hooks'],
   ['shared/http'],
 ];
 
