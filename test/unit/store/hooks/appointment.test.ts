@@ -1,11 +1,11 @@
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../../../shared/audit/trail.ts';
 import type { Principal } from '../../../../shared/auth/principal.ts';
 import { HttpError } from '../../../../shared/base/errors.ts';
 import type { Appointment } from '../../../../shared/fhir/appointment.ts';
 import { routes } from '../../../../shared/routes.ts';
 import { appointmentAccess, appointmentType } from '../../../../shared/store/hooks/appointment.ts';
-import { bookingPlan } from '../../../../shared/store/hooks/appointment-booking.ts';
+import { bookingPlan, checkBooking } from '../../../../shared/store/hooks/appointment-booking.ts';
 import { changePlan, checkPatientPatch } from '../../../../shared/store/hooks/appointment-changes.ts';
 import {
   appointmentMatches,
@@ -14,12 +14,12 @@ import {
 } from '../../../../shared/store/hooks/appointment-search.ts';
 import type { StoreRequest } from '../../../../shared/store/hooks/types.ts';
 import type { Stored } from '../../../../shared/store/resources.ts';
+import { fakeStore, headItem, type SentCommand, storeEnvironment } from '../../../support/fake-store.ts';
 
-beforeAll(() => {
-  vi.stubEnv('RECORDS_TABLE', 'records');
-  vi.stubEnv('AUDIT_TABLE', 'audit');
-  vi.stubEnv('KEY_SOURCE', 'local');
-  vi.stubEnv('LOCAL_KEY_DIR', '/nonexistent');
+let sent: SentCommand[] = [];
+beforeEach(() => {
+  storeEnvironment();
+  sent = [];
 });
 
 const booked: Appointment = {
@@ -44,7 +44,10 @@ const stored = (resource: Appointment): Stored<Appointment> => ({
   payload: new Uint8Array(),
 });
 
-function requestOf(principal: Omit<Principal, 'sub' | 'org'>): StoreRequest {
+function requestOf(
+  principal: Omit<Principal, 'sub' | 'org'>,
+  headers: Record<string, string> = {},
+): StoreRequest {
   const caller: Principal = { sub: 'u-1', org: 'org-1', ...principal };
   return {
     principal: caller,
@@ -53,9 +56,32 @@ function requestOf(principal: Omit<Principal, 'sub' | 'org'>): StoreRequest {
       sourceIp: '::1',
       userAgent: 'test',
     }),
-    headers: {},
+    headers,
   };
 }
+
+/** A store holding Patient/p-1 (general practitioner pr-gp) and Practitioner/pr-1, and no care links. */
+async function clinic(): Promise<void> {
+  const patient = await headItem('org-1', 'Patient', {
+    resourceType: 'Patient',
+    id: 'p-1',
+    generalPractitioner: [{ reference: 'Practitioner/pr-gp' }],
+  });
+  const practitioner = await headItem('org-1', 'Practitioner', { resourceType: 'Practitioner', id: 'pr-1' });
+  const heads: Record<string, unknown> = {
+    'org-1#Patient#p-1': patient,
+    'org-1#Practitioner#pr-1': practitioner,
+  };
+  sent = fakeStore((command) => {
+    if (command.name === 'GetCommand') {
+      const key = command.input.Key as { pk: string };
+      return { Item: heads[key.pk] };
+    }
+    return { Items: [] };
+  });
+}
+
+const BREAK_GLASS = { 'x-break-glass-reason': 'unconscious patient in the emergency room' };
 
 const version = (resource: Appointment) => ({
   id: 'a-1',
@@ -84,6 +110,84 @@ describe('who may see or change an appointment', () => {
       breakGlass: false,
     });
     expect(await decide({ role: 'compliance' })).toEqual({ allowed: false, hide: true });
+  });
+
+  it('asks the Patient policy for another practitioner’s clinician, once per patient and intent in a request', async () => {
+    await clinic();
+    const gp = requestOf({ role: 'clinician', practitionerId: 'pr-gp' });
+    expect(await appointmentAccess(gp, stored(booked), 'read')).toEqual({ allowed: true, breakGlass: false });
+    expect(await appointmentAccess(gp, stored(booked), 'read')).toEqual({ allowed: true, breakGlass: false });
+    expect(sent.filter((command) => command.name === 'GetCommand')).toHaveLength(1);
+    const stranger = requestOf({ role: 'clinician', practitionerId: 'pr-9' });
+    expect(await appointmentAccess(stranger, stored(booked), 'read')).toEqual({ allowed: false, hide: true });
+  });
+
+  it('lets break-glass read but never change: the refusal carries breakGlass for the audited 403', async () => {
+    await clinic();
+    const emergency = requestOf({ role: 'clinician', practitionerId: 'pr-9' }, BREAK_GLASS);
+    expect(await appointmentAccess(emergency, stored(booked), 'read')).toEqual({
+      allowed: true,
+      breakGlass: true,
+    });
+    expect(await appointmentAccess(emergency, stored(booked), 'schedule')).toEqual({
+      allowed: false,
+      hide: true,
+      breakGlass: true,
+    });
+  });
+});
+
+describe('the checks of a booking', () => {
+  const future: Appointment = {
+    ...booked,
+    start: new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 86_400_000).toISOString(),
+    end: new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 86_400_000 + 1_800_000).toISOString(),
+  };
+  const status = async (run: Promise<unknown>) => {
+    try {
+      await run;
+    } catch (error) {
+      if (error instanceof HttpError) return { status: error.status, message: error.message };
+      throw error;
+    }
+    return undefined;
+  };
+
+  it('lets a patient book only for themself (403)', async () => {
+    await clinic();
+    expect(await status(checkBooking(requestOf({ role: 'patient', patientId: 'p-2' }), future))).toEqual({
+      status: 403,
+      message: 'a patient may book appointments only for themself',
+    });
+  });
+
+  it('refuses an unknown practitioner, and a patient the clinician may not schedule for, as unknown (422)', async () => {
+    await clinic();
+    const other = {
+      ...future,
+      participant: [
+        booked.participant[0] ?? { status: 'accepted' as const },
+        { actor: { reference: 'Practitioner/pr-2' }, status: 'accepted' as const },
+      ],
+    };
+    expect(await status(checkBooking(requestOf({ role: 'admin' }), other))).toEqual({
+      status: 422,
+      message: 'Practitioner/pr-2 is not known',
+    });
+    expect(
+      await status(checkBooking(requestOf({ role: 'clinician', practitionerId: 'pr-9' }), future)),
+    ).toEqual({
+      status: 422,
+      message: 'Patient/p-1 is not known',
+    });
+  });
+
+  it('refuses a visit outside the working hours (this practitioner has none) with a 422', async () => {
+    await clinic();
+    expect(await status(checkBooking(requestOf({ role: 'admin' }), future))).toEqual({
+      status: 422,
+      message: 'the appointment is outside the practitioner’s working hours',
+    });
   });
 });
 
