@@ -1,4 +1,4 @@
-import { auditLog } from '../../shared/audit/query.ts';
+import { patientAccessReport } from '../../shared/audit/query.ts';
 import { accessReportEntry } from '../../shared/audit/resource.ts';
 import { bundle, searchUrl } from '../../shared/fhir/bundle.ts';
 import { ok } from '../../shared/http/response.ts';
@@ -11,7 +11,7 @@ export const handler = route(routes.patientAccessReport, contracts.patientAccess
   const { id } = request.params;
   const { _count, _cursor } = request.query;
   const binding = { route: 'patientAccessReport', sub: request.principal.sub, id, count: _count };
-  const page = await auditLog(request).accessReport(id, _count, _cursor, binding);
+  const page = await patientAccessReport(request, id, _count, _cursor, binding);
   const path = `/Patient/${id}/$access-report`;
   return ok(
     bundle(

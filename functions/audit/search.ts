@@ -1,5 +1,5 @@
 import { csv, EXPORT_MEDIA_TYPES, exportFormat, ndjson } from '../../shared/audit/export.ts';
-import { auditLog } from '../../shared/audit/query.ts';
+import { searchAuditEvents } from '../../shared/audit/query.ts';
 import { parseDateRange } from '../../shared/audit/query-plan.ts';
 import { BadRequestError } from '../../shared/base/errors.ts';
 import { bundle, searchUrl } from '../../shared/fhir/bundle.ts';
@@ -22,7 +22,7 @@ export const handler = route(routes.searchAuditEvents, contracts.searchAuditEven
   const criteria = { ...filters, ...parseDateRange(date ?? []) };
   const { sub, org } = request.principal;
   const binding = { route: 'searchAuditEvents', sub, org, criteria, count };
-  const page = await auditLog(request).search(criteria, count, _cursor, binding);
+  const page = await searchAuditEvents(request, criteria, count, _cursor, binding);
 
   const params = {
     ...filters,

@@ -1,7 +1,8 @@
 import { hoursBetween } from '../../shared/audit/digest.ts';
-import { hourOf, orgKey } from '../../shared/audit/keys.ts';
+import { hourOf } from '../../shared/audit/keys.ts';
 import { parseDateRange } from '../../shared/audit/query-plan.ts';
-import { describeFinding, type Finding, summarize, verifyHours } from '../../shared/audit/verify.ts';
+import { verifyAccessLog } from '../../shared/audit/query-verify.ts';
+import { describeFinding, type Finding, summarize } from '../../shared/audit/verify.ts';
 import { BadRequestError } from '../../shared/base/errors.ts';
 import { ok } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
@@ -36,7 +37,7 @@ export const handler = route(routes.verifyAuditLog, contracts.verifyAuditLog, as
       details: [{ location: 'query.to', message: `at most ${MAX_HOURS} hours after from` }],
     });
   }
-  const report = await verifyHours(first, last, { scope: orgKey(request.principal.org) });
+  const report = await verifyAccessLog(request, first, last);
   return ok({
     resourceType: 'OperationOutcome',
     issue: [

@@ -2,13 +2,14 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { Principal } from '../auth/principal.ts';
 import { batchGetItems, dynamo, tableNames } from '../base/dynamo.ts';
-import { ForbiddenError, NotFoundError } from '../base/errors.ts';
+import { NotFoundError } from '../base/errors.ts';
 import { log } from '../base/logger.ts';
 import { decodeCursor, encodeCursor, type StartKey } from '../crypto/cursor.ts';
 import { DecryptError } from '../crypto/errors.ts';
 import { auditReasonEnvelope } from '../crypto/runtime.ts';
 import { timeOfUuidv7 } from './ids.ts';
 import { eventPartition, eventSortKey, hourOf, orgKey, patientKey } from './keys.ts';
+import { accessLogGrant } from './query-access.ts';
 import { type AuditCriteria, indexPartitionKey, planAuditQuery, type QueryPlan } from './query-plan.ts';
 import { parseStoredEvent, type StoredAuditEvent } from './resource.ts';
 import { AUDIT_EXTENSION, type AuditTrail, reasonRef } from './trail.ts';
@@ -203,84 +204,83 @@ async function revealReason(org: string, event: LoggedEvent): Promise<LoggedEven
   }
 }
 
-export function auditLog(request: { principal: Principal; audit: AuditTrail }) {
-  const { principal, audit } = request;
-  const org = principal.org;
+/** What the access-log functions need of the request. */
+export interface AccessLogRequest {
+  principal: Principal;
+  audit: AuditTrail;
+}
 
-  async function page(
-    plan: QueryPlan,
-    count: number,
-    cursor: string | undefined,
-    binding: unknown,
-    reveal: boolean,
-  ): Promise<EventPage> {
-    const start = cursor === undefined ? undefined : await decodeCursor(cursor, principal, binding);
-    const { raws, next } = await queryPage(plan, count, start);
-    const resolved = plan.index === 'byPatient' ? await resolveDisclosures(org, raws) : raws;
-    const events = resolved.map(toEvent).filter((event): event is LoggedEvent => event !== undefined);
-    return {
-      events: reveal ? await Promise.all(events.map((event) => revealReason(org, event))) : events,
-      next: next ? await encodeCursor(next, principal, binding) : undefined,
-    };
-  }
-
-  const requireCompliance = () => {
-    if (principal.role !== 'compliance')
-      throw new ForbiddenError('only compliance staff read the access log');
-  };
-
+async function page(
+  principal: Principal,
+  org: string,
+  plan: QueryPlan,
+  count: number,
+  cursor: string | undefined,
+  binding: unknown,
+  reveal: boolean,
+): Promise<EventPage> {
+  const start = cursor === undefined ? undefined : await decodeCursor(cursor, principal, binding);
+  const { raws, next } = await queryPage(plan, count, start);
+  const resolved = plan.index === 'byPatient' ? await resolveDisclosures(org, raws) : raws;
+  const events = resolved.map(toEvent).filter((event): event is LoggedEvent => event !== undefined);
   return {
-    /** Newest first; `binding` ties cursors to the caller and the criteria. */
-    search(
-      criteria: AuditCriteria,
-      count: number,
-      cursor: string | undefined,
-      binding: unknown,
-    ): Promise<EventPage> {
-      requireCompliance();
-      return page(planAuditQuery(org, criteria), count, cursor, binding, true);
-    },
-
-    /** One AuditEvent of the caller's organization by id: the id (a UUIDv7) names its item. */
-    async read(id: string): Promise<LoggedEvent> {
-      requireCompliance();
-      audit.see(`AuditEvent/${id}`);
-      const time = timeOfUuidv7(id);
-      const notFound = () => new NotFoundError(`AuditEvent/${id} is not known`);
-      if (!time) throw notFound();
-      const recorded = time.toISOString();
-      const { Item: raw } = await dynamo().send(
-        new GetCommand({
-          TableName: tableNames().audit,
-          Key: { pk: eventPartition(hourOf(recorded)), sk: eventSortKey(recorded, id) },
-        }),
-      );
-      const item = Item.safeParse(raw);
-      if (!item.success || item.data.orgPk !== orgKey(org)) throw notFound();
-      const event = toEvent(raw);
-      if (!event) throw notFound();
-      return revealReason(org, event);
-    },
-
-    /** Who accessed a patient's record, for that patient alone; anyone else gets 404. */
-    accessReport(
-      patientId: string,
-      count: number,
-      cursor: string | undefined,
-      binding: unknown,
-    ): Promise<EventPage> {
-      audit.concernsPatient(patientId);
-      if (principal.role !== 'patient' || principal.patientId !== patientId) {
-        throw new NotFoundError(`Patient/${patientId} is not known`);
-      }
-      const plan: QueryPlan = {
-        index: 'byPatient',
-        partitionKey: { name: 'patientPk', value: patientKey(org, patientId) },
-        sortKey: {},
-        filters: [],
-      };
-      // The patient's report shows the coded purpose, not the reason: no opening here.
-      return page(plan, count, cursor, binding, false);
-    },
+    events: reveal ? await Promise.all(events.map((event) => revealReason(org, event))) : events,
+    next: next ? await encodeCursor(next, principal, binding) : undefined,
   };
+}
+
+/** Newest first; `binding` ties cursors to the caller and the criteria. */
+export function searchAuditEvents(
+  { principal }: AccessLogRequest,
+  criteria: AuditCriteria,
+  count: number,
+  cursor: string | undefined,
+  binding: unknown,
+): Promise<EventPage> {
+  const { org, revealReasons } = accessLogGrant(principal, { interaction: 'search' });
+  return page(principal, org, planAuditQuery(org, criteria), count, cursor, binding, revealReasons);
+}
+
+/** One AuditEvent of the caller's organization by id: the id (a UUIDv7) names its item. */
+export async function readAuditEvent(
+  { principal, audit }: AccessLogRequest,
+  id: string,
+): Promise<LoggedEvent> {
+  const { org, revealReasons } = accessLogGrant(principal, { interaction: 'read' });
+  audit.see(`AuditEvent/${id}`);
+  const time = timeOfUuidv7(id);
+  const notFound = () => new NotFoundError(`AuditEvent/${id} is not known`);
+  if (!time) throw notFound();
+  const recorded = time.toISOString();
+  const { Item: raw } = await dynamo().send(
+    new GetCommand({
+      TableName: tableNames().audit,
+      Key: { pk: eventPartition(hourOf(recorded)), sk: eventSortKey(recorded, id) },
+    }),
+  );
+  const item = Item.safeParse(raw);
+  if (!item.success || item.data.orgPk !== orgKey(org)) throw notFound();
+  const event = toEvent(raw);
+  if (!event) throw notFound();
+  return revealReasons ? revealReason(org, event) : event;
+}
+
+/** Who accessed a patient's record, for that patient alone; anyone else gets 404. */
+export function patientAccessReport(
+  { principal, audit }: AccessLogRequest,
+  patientId: string,
+  count: number,
+  cursor: string | undefined,
+  binding: unknown,
+): Promise<EventPage> {
+  audit.concernsPatient(patientId);
+  const grant = accessLogGrant(principal, { interaction: 'access-report', patientId });
+  const plan: QueryPlan = {
+    index: 'byPatient',
+    partitionKey: { name: 'patientPk', value: patientKey(grant.org, grant.patientId ?? patientId) },
+    sortKey: {},
+    filters: [],
+  };
+  // The patient's report shows the coded purpose, not the reason (the grant does not reveal it).
+  return page(principal, grant.org, plan, count, cursor, binding, grant.revealReasons);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { dynamo, tableNames } from '../base/dynamo.ts';
 import { config } from '../config.ts';
@@ -69,20 +69,18 @@ export async function readDigest(hour: string): Promise<StoredDigest | undefined
 /** The digests of `from` to `through` (both included) that exist, by hour. */
 export async function readDigests(from: string, through: string): Promise<Map<string, unknown>> {
   const found = new Map<string, unknown>();
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: tableNames().audit,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :through',
-        ExpressionAttributeValues: { ':pk': DIGEST_PARTITION, ':from': from, ':through': through },
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
+  const pages = paginateQuery(
+    { client: dynamo() },
+    {
+      TableName: tableNames().audit,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :through',
+      ExpressionAttributeValues: { ':pk': DIGEST_PARTITION, ':from': from, ':through': through },
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) {
     for (const item of page.Items ?? []) if (typeof item.sk === 'string') found.set(item.sk, item);
-    start = page.LastEvaluatedKey;
-  } while (start);
+  }
   return found;
 }
 
@@ -125,20 +123,18 @@ export async function hasDigestAfter(hour: string): Promise<boolean> {
  */
 export async function hourEntries(hour: string): Promise<DigestEntry[]> {
   const entries: DigestEntry[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: tableNames().audit,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': eventPartition(hour) },
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
+  const pages = paginateQuery(
+    { client: dynamo() },
+    {
+      TableName: tableNames().audit,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': eventPartition(hour) },
+      ConsistentRead: true,
+    },
+  );
+  for await (const page of pages) {
     for (const item of page.Items ?? []) if (typeof item.sk === 'string') entries.push(entryOf(item));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  }
   return entries;
 }
 

@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import { GetPublicKeyCommand, KMSClient, SignCommand, type SignCommandOutput } from '@aws-sdk/client-kms';
+import { GetPublicKeyCommand, SignCommand, type SignCommandOutput } from '@aws-sdk/client-kms';
 import { config } from '../config.ts';
+import { kmsClient } from '../crypto/kms.ts';
 import { readLocalKeyMaterial } from '../crypto/local-keys.ts';
 
 /**
@@ -62,14 +63,8 @@ const localKeyId = (publicKey: KeyObject): string =>
     .digest('hex')
     .slice(0, 16)}`;
 
-let kms: KMSClient | undefined;
 let signer: DigestSigner | undefined;
 let publicKey: Promise<KeyObject> | undefined;
-
-const kmsClient = (): KMSClient => {
-  kms ??= new KMSClient({ region: config().AWS_REGION, maxAttempts: 3 });
-  return kms;
-};
 
 /** The container's signer, from configuration. */
 export function digestSigner(): DigestSigner {

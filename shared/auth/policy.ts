@@ -1,4 +1,3 @@
-import { BadRequestError } from '../base/errors.ts';
 import type { Role } from '../routes.ts';
 import type { Principal } from './principal.ts';
 
@@ -6,8 +5,6 @@ import type { Principal } from './principal.ts';
  * Who may do what to whom. Pure decisions over facts the repositories gather; the
  * repositories apply them on every read and write, so no handler can skip them.
  */
-
-export const BREAK_GLASS_HEADER = 'x-break-glass-reason';
 
 export type PatientAccess =
   /** Allowed on the caller's own standing. */
@@ -69,6 +66,7 @@ export async function patientAccess(
   principal: Principal,
   facts: PatientFacts,
   intent: Intent,
+  /** The clinician's stated break-glass reason, already validated by the HTTP layer. */
   breakGlassReason: string | undefined,
 ): Promise<PatientAccess> {
   switch (principal.role) {
@@ -94,16 +92,4 @@ export async function patientAccess(
       // Compliance reads the access log, never clinical content.
       return { allowed: false, hide: true };
   }
-}
-
-/** The break-glass reason from the request: 10 to 500 characters, or a 400. */
-export function breakGlassReason(headers: Readonly<Record<string, string>>): string | undefined {
-  const reason = headers[BREAK_GLASS_HEADER]?.trim();
-  if (reason === undefined) return undefined;
-  if (reason.length < 10 || reason.length > 500) {
-    throw new BadRequestError('X-Break-Glass-Reason must state the reason in 10 to 500 characters', {
-      details: [{ location: 'header.X-Break-Glass-Reason', message: 'must be 10 to 500 characters' }],
-    });
-  }
-  return reason;
 }

@@ -11,8 +11,9 @@ import {
   type NodeEncryptionMaterial,
 } from '@aws-crypto/material-management-node';
 import { RawAesKeyringNode, RawAesWrappingSuiteIdentifier } from '@aws-crypto/raw-aes-keyring-node';
-import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { DecryptError, KeyMaterialError, KeyServiceError } from './errors.ts';
+import { kmsClient } from './kms.ts';
 
 export type KeySource =
   | { kind: 'local'; dataKey: Buffer }
@@ -33,8 +34,6 @@ const kmsFailures = new AsyncLocalStorage<unknown[]>();
 /** KMS errors that blame the ciphertext, not the service. */
 const CIPHERTEXT_FAULTS = new Set(['InvalidCiphertextException', 'IncorrectKeyException']);
 
-let defaultKmsClient: KMSClient | undefined;
-
 export function createKeyring(source: KeySource): RecordsKeyring {
   if (source.kind === 'local') {
     if (source.dataKey.length !== 32 || source.dataKey.every((byte) => byte === 0)) {
@@ -51,14 +50,8 @@ export function createKeyring(source: KeySource): RecordsKeyring {
       }),
     );
   }
-  const kms = kmsForEncryptionSdk(source.kmsClient ?? sharedKmsClient());
+  const kms = kmsForEncryptionSdk(source.kmsClient ?? kmsClient());
   return new CountingKeyring(new KmsKeyring({ generatorKeyId: source.keyArn, clientProvider: () => kms }));
-}
-
-/** One client per container, created on first use so local runs never build one. */
-function sharedKmsClient(): KMSClient {
-  defaultKmsClient ??= new KMSClient({});
-  return defaultKmsClient;
 }
 
 class CountingKeyring extends KeyringNode {

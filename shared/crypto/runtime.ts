@@ -1,8 +1,8 @@
-import { KMSClient } from '@aws-sdk/client-kms';
 import { config } from '../config.ts';
 import { type BlindIndexer, createKmsBlindIndexer, createLocalBlindIndexer } from './blind-index.ts';
 import { AUDIT_REASON_PURPOSE, createEnvelope, type Envelope } from './envelope.ts';
 import { createKeyring, type RecordsKeyring } from './keyring.ts';
+import { kmsClient } from './kms.ts';
 import { readLocalKeyMaterial } from './local-keys.ts';
 
 /**
@@ -13,13 +13,6 @@ let keyring: RecordsKeyring | undefined;
 let envelope: Envelope | undefined;
 let reasonEnvelope: Envelope | undefined;
 let indexer: BlindIndexer | undefined;
-let kms: KMSClient | undefined;
-
-const kmsClient = (): KMSClient => {
-  kms ??= new KMSClient({ region: config().AWS_REGION, maxAttempts: 3 });
-  return kms;
-};
-
 export function dataKeyring(): RecordsKeyring {
   if (!keyring) {
     const { keys } = config();

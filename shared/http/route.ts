@@ -9,6 +9,7 @@ import { BadRequestError, ForbiddenError, HttpError, ServiceUnavailableError } f
 import { log } from '../base/logger.ts';
 import { describeIssues } from '../fhir/issues.ts';
 import type { RouteDef } from '../routes.ts';
+import { breakGlassReasonOf } from './break-glass.ts';
 import { formParameters, requestBody, toHttpError } from './request.ts';
 import type { FhirResponse } from './response.ts';
 import { serialize } from './serialize.ts';
@@ -41,6 +42,8 @@ export interface Request<P, Q, B> {
   /** Header names in lower case. */
   headers: Readonly<Record<string, string>>;
   principal: Principal;
+  /** A clinician's validated X-Break-Glass-Reason on routes that read it (shared/http/break-glass.ts). */
+  breakGlassReason: string | undefined;
   /** The request's audit trail: repositories add what was touched and commit it with writes. */
   audit: AuditTrail;
   /** Absolute base URL of the API as the client called it, for Location and fullUrl. */
@@ -419,6 +422,7 @@ export function route<
         body,
         headers: state.headers,
         principal: trail.principal,
+        breakGlassReason: breakGlassReasonOf(def, trail.principal, state.headers),
         audit: trail,
         baseUrl: baseUrlOf(event, state.headers),
         requestId: state.requestId,

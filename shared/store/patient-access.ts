@@ -1,13 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { AuditTrail } from '../audit/trail.ts';
-import {
-  breakGlassReason,
-  type CareLink,
-  type Intent,
-  type PatientAccess,
-  patientAccess,
-} from '../auth/policy.ts';
+import { type CareLink, type Intent, type PatientAccess, patientAccess } from '../auth/policy.ts';
 import type { Principal } from '../auth/principal.ts';
 import { dynamo, tableNames } from '../base/dynamo.ts';
 import { ForbiddenError } from '../base/errors.ts';
@@ -27,7 +21,8 @@ export function generalPractitionerIds(patient: Patient): string[] {
 export interface AccessRequest {
   principal: Principal;
   audit: AuditTrail;
-  headers: Readonly<Record<string, string>>;
+  /** The clinician's stated break-glass reason, validated by the HTTP layer (`request.breakGlassReason`). */
+  breakGlassReason: string | undefined;
 }
 
 /** A care link item as written by bookings and registrations; anything else grants nothing. */
@@ -43,8 +38,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * access is recorded the same way whichever route made it.
  */
 export function patientAccessOf(request: AccessRequest) {
-  const { principal, audit } = request;
-  const reason = principal.role === 'clinician' ? breakGlassReason(request.headers) : undefined;
+  const { principal, audit, breakGlassReason: reason } = request;
 
   /**
    * The link that ends last (the sort key orders a patient's links by end): if it grants

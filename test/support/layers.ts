@@ -25,7 +25,8 @@ export interface Violation {
   why: string;
 }
 
-const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
 /** The relative specifiers a module imports (static, re-exports and dynamic), comments aside. */
 export function relativeImports(source: string): string[] {
@@ -63,7 +64,10 @@ export function violationOf(file: string, target: string): string | undefined {
 }
 
 /** Every wrong-way import among `files` (path relative to `root` and its source text). */
-export function layerViolations(root: string, files: readonly { path: string; source: string }[]): Violation[] {
+export function layerViolations(
+  root: string,
+  files: readonly { path: string; source: string }[],
+): Violation[] {
   const violations: Violation[] = [];
   for (const { path, source } of files) {
     for (const specifier of relativeImports(source)) {
@@ -82,7 +86,8 @@ export function sourcesOf(root: string, folders: readonly string[]): { path: str
     for (const entry of readdirSync(join(root, folder), { withFileTypes: true })) {
       const path = join(folder, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) found.push({ path, source: readFileSync(join(root, path), 'utf8') });
+      else if (entry.name.endsWith('.ts'))
+        found.push({ path, source: readFileSync(join(root, path), 'utf8') });
     }
   };
   for (const folder of folders) walk(folder);

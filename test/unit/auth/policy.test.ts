@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { breakGlassReason, type CareLink, patientAccess } from '../../../shared/auth/policy.ts';
+import { type CareLink, patientAccess } from '../../../shared/auth/policy.ts';
 import type { Principal } from '../../../shared/auth/principal.ts';
 
 const NOW = Date.parse('2026-12-02T12:00:00Z');
@@ -92,14 +92,5 @@ describe('the patient access policy', () => {
   it('never shows clinical content to compliance staff', async () => {
     const compliance: Principal = { sub: 'c', role: 'compliance', org: 'o' };
     expect((await patientAccess(compliance, facts(), 'read', 'reason long enough')).allowed).toBe(false);
-  });
-
-  it('takes a break-glass reason of 10 to 500 characters and refuses others', () => {
-    expect(breakGlassReason({})).toBeUndefined();
-    expect(breakGlassReason({ 'x-break-glass-reason': '  unconscious patient  ' })).toBe(
-      'unconscious patient',
-    );
-    expect(() => breakGlassReason({ 'x-break-glass-reason': 'short' })).toThrow(/10 to 500/);
-    expect(() => breakGlassReason({ 'x-break-glass-reason': 'x'.repeat(501) })).toThrow(/10 to 500/);
   });
 });
