@@ -61,18 +61,25 @@ export function patientChangeIssues(current: Appointment, next: Appointment): Fh
     }));
 }
 
+/** Who makes a change: their role, and the access policy's rule on status changes (shared/auth/scheduling.ts). */
+export interface Changer {
+  role: Role;
+  mayChangeStatus(from: AppointmentStatus, to: AppointmentStatus): boolean;
+}
+
 /**
- * Checks `next` as the new version of the booked `current`, by a caller of `role`, and says
- * whether it cancels (which frees the time and ends the care link). Throws the answer for a
- * change that may not be made: 403 for a patient beyond cancelling, 422 for a new time or
- * other participants, 409 for a transition the life cycle does not have.
+ * Checks `next` as the new version of the booked `current` and says whether it cancels
+ * (which frees the time and ends the care link). Throws the answer for a change that may not
+ * be made: 403 for a patient beyond status and cancelationReason, 422 for a new time or other
+ * participants, 409 for a transition the life cycle does not have, 403 for a status change
+ * the caller may not make, 422 for a cancellation without a reason.
  */
 export function appointmentChange(
   current: Appointment,
   next: Appointment,
-  role: Role,
+  by: Changer,
 ): { cancelling: boolean } {
-  if (role === 'patient') {
+  if (by.role === 'patient') {
     const issues = patientChangeIssues(current, next);
     if (issues.length > 0) {
       throw new ForbiddenError('a patient may only cancel: change status and cancelationReason only', {
@@ -105,7 +112,7 @@ export function appointmentChange(
       details: [{ location: 'Appointment.status', message: `cannot change from ${from} to ${to}` }],
     });
   }
-  if (role === 'patient' && !(from === 'booked' && to === 'cancelled')) {
+  if (!by.mayChangeStatus(from, to)) {
     throw new ForbiddenError('a patient may only cancel a booked appointment');
   }
   if (to === 'cancelled' && next.cancelationReason === undefined) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Intent, PatientAccess } from '../auth/policy.ts';
+import { mayChangeStatus } from '../auth/scheduling.ts';
 import { tableNames } from '../base/dynamo.ts';
 import {
   BadRequestError,
@@ -223,7 +224,10 @@ export function appointments(request: AccessRequest) {
     next: Appointment,
   ): Promise<Stored<Appointment>> {
     expectVersion(current, ifMatch);
-    const { cancelling } = appointmentChange(current.resource, next, principal.role);
+    const { cancelling } = appointmentChange(current.resource, next, {
+      role: principal.role,
+      mayChangeStatus: (from, to) => mayChangeStatus(principal, from, to),
+    });
     const visit = bookedVisit(current.resource);
     const versionId = current.versionId + 1;
     const lastUpdated = new Date().toISOString();

@@ -1,6 +1,6 @@
 import { paginateQuery, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, tableNames } from '../base/dynamo.ts';
-import { patientWrites } from './hooks/patient.ts';
+import { patientWrites } from './hooks/patient-writes.ts';
 import type { WriteHooks } from './hooks/types.ts';
 import { HEAD, resourcePk, typePk } from './keys.ts';
 import { getHead, type TransactItem } from './resources.ts';

@@ -74,10 +74,10 @@ export const transactItems = (command: SentCommand | undefined): TransactEntry[]
   (command?.input.TransactItems as TransactEntry[] | undefined) ?? [];
 
 /** One request's store view: the caller and an audit trail of `route`. */
-export function storeRequest(principal: Principal, route: RouteId = 'readPatient', headers = {}) {
+export function storeRequest(principal: Principal, route: RouteId = 'readPatient') {
   return {
     principal,
-    headers,
+    breakGlassReason: undefined,
     audit: new AuditTrail(routes[route], principal, {
       requestId: 'r-1',
       sourceIp: '127.0.0.1',

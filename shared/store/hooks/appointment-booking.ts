@@ -1,3 +1,4 @@
+import { mayBookFor } from '../../auth/scheduling.ts';
 import { tableNames } from '../../base/dynamo.ts';
 import { ForbiddenError, UnprocessableError } from '../../base/errors.ts';
 import type { Appointment } from '../../fhir/appointment.ts';
@@ -25,7 +26,7 @@ const unknownParticipant = (reference: string, index: number) =>
 export async function checkBooking(request: StoreRequest, appointment: Appointment): Promise<Appointment> {
   const { principal, audit } = request;
   const visit = bookableVisit(appointment, Date.now());
-  if (principal.role === 'patient' && visit.patientId !== principal.patientId) {
+  if (!mayBookFor(principal, visit.patientId)) {
     throw new ForbiddenError('a patient may book appointments only for themself');
   }
   const practitioner = await livePractitioner(principal.org, visit.practitionerId);

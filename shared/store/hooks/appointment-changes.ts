@@ -1,3 +1,4 @@
+import { mayChangeStatus } from '../../auth/scheduling.ts';
 import { tableNames } from '../../base/dynamo.ts';
 import { ForbiddenError } from '../../base/errors.ts';
 import type { Appointment } from '../../fhir/appointment.ts';
@@ -30,7 +31,11 @@ export async function checkChange(
   current: Stored<Appointment>,
   next: Appointment,
 ): Promise<void> {
-  appointmentChange(current.resource, next, request.principal.role);
+  const { principal } = request;
+  appointmentChange(current.resource, next, {
+    role: principal.role,
+    mayChangeStatus: (from, to) => mayChangeStatus(principal, from, to),
+  });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { compartmentAccess } from '../../auth/compartment.ts';
 import type { Intent, PatientAccess } from '../../auth/policy.ts';
 import { Appointment } from '../../fhir/appointment.ts';
 import { Patient } from '../../fhir/patient.ts';
@@ -17,7 +18,6 @@ import type { ResourceType, StoreRequest } from './types.ts';
 /** Read for the Patient policy's facts (generalPractitioner); the Patient hooks are not needed. */
 const patientKind: ResourceKind<Patient> = { resourceType: 'Patient', schema: Patient };
 
-const ALLOWED: PatientAccess = { allowed: true, breakGlass: false };
 const HIDDEN: PatientAccess = { allowed: false, hide: true };
 
 /** One request's decisions by intent and patient: a search page asks once per patient. */
@@ -51,33 +51,24 @@ export function patientDecision(
 }
 
 /**
- * Who may see (`read`) or change (`schedule`) an appointment. A patient: their own. A
- * clinician: those with their own practitioner, and those of patients they may access under
- * the Patient policy (care relationship, general practitioner, or break-glass for reading).
- * An admin: the organization's. Every refusal is a 404 (no existence leak), but a change
- * resting on break-glass is the audited 403.
+ * Who may see (`read`) or change (`schedule`) an appointment: the compartment rule
+ * (shared/auth/compartment.ts) with the practitioner participant as its actor. Every refusal
+ * is a 404 (no existence leak), but a change resting on break-glass is the audited 403.
  */
 export async function appointmentAccess(
   request: StoreRequest,
   stored: Stored<Appointment>,
   intent: Intent,
 ): Promise<PatientAccess> {
-  const { principal } = request;
-  const visit = bookedVisit(stored.resource);
-  switch (principal.role) {
-    case 'admin':
-      return ALLOWED;
-    case 'patient':
-      return visit.patientId === principal.patientId ? ALLOWED : HIDDEN;
-    case 'clinician': {
-      if (visit.practitionerId === principal.practitionerId) return ALLOWED;
-      const decision = await patientDecision(request, visit.patientId, intent);
-      if (decision.allowed) return decision;
-      return decision.breakGlass ? { allowed: false, hide: true, breakGlass: true } : HIDDEN;
-    }
-    case 'compliance':
-      return HIDDEN;
-  }
+  const { patientId, practitionerId } = bookedVisit(stored.resource);
+  const decision = await compartmentAccess(
+    request.principal,
+    { patientId, practitionerIds: [practitionerId] },
+    intent,
+    () => patientDecision(request, patientId, intent),
+  );
+  if (decision.allowed) return decision;
+  return decision.breakGlass ? { allowed: false, hide: true, breakGlass: true } : HIDDEN;
 }
 
 /**

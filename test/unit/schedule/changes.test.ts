@@ -63,7 +63,10 @@ describe('what a cancelling patient may change', () => {
 /** What `appointmentChange` answers: whether it cancels, or the refusal's status and message. */
 function change(next: Appointment, role: Role = 'clinician', current: Appointment = booked) {
   try {
-    return appointmentChange(current, next, role);
+    // As shared/auth/scheduling.ts mayChangeStatus: a patient only cancels a booked appointment.
+    const mayChangeStatus = (from: string, to: string) =>
+      role !== 'patient' || (from === 'booked' && to === 'cancelled');
+    return appointmentChange(current, next, { role, mayChangeStatus });
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
     return { status: error.status, message: error.message };

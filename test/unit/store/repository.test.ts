@@ -105,8 +105,8 @@ afterEach(() => {
 describe('the resource engine: create', () => {
   it('writes head, version, search items, the hook’s items, the idempotency record, then the AuditEvent', async () => {
     const sent = table({});
-    const request = storeRequest(admin, 'createPatient', { 'idempotency-key': 'k-1' });
-    const idempotency = idempotencyOf(admin, request.headers, resource('ignored'));
+    const request = storeRequest(admin, 'createPatient');
+    const idempotency = idempotencyOf(admin, { 'idempotency-key': 'k-1' }, resource('ignored'));
     const { stored, replayed } = await createResource(request, basic, resource('client-id'), idempotency);
     expect(replayed).toBe(false);
     expect(stored.id).not.toBe('client-id');
@@ -149,8 +149,8 @@ describe('the resource engine: create', () => {
       }
       return { Item: first };
     });
-    const request = storeRequest(admin, 'createPatient', { 'idempotency-key': 'k-2' });
-    const idempotency = idempotencyOf(admin, request.headers, resource('a'));
+    const request = storeRequest(admin, 'createPatient');
+    const idempotency = idempotencyOf(admin, { 'idempotency-key': 'k-2' }, resource('a'));
     const { stored, replayed } = await createResource(request, basic, resource('a'), idempotency);
     expect(replayed).toBe(true);
     expect(stored.id).toBe('first');

@@ -44,10 +44,7 @@ const stored = (resource: Appointment): Stored<Appointment> => ({
   payload: new Uint8Array(),
 });
 
-function requestOf(
-  principal: Omit<Principal, 'sub' | 'org'>,
-  headers: Record<string, string> = {},
-): StoreRequest {
+function requestOf(principal: Omit<Principal, 'sub' | 'org'>, breakGlassReason?: string): StoreRequest {
   const caller: Principal = { sub: 'u-1', org: 'org-1', ...principal };
   return {
     principal: caller,
@@ -56,7 +53,7 @@ function requestOf(
       sourceIp: '::1',
       userAgent: 'test',
     }),
-    headers,
+    breakGlassReason,
   };
 }
 
@@ -81,7 +78,7 @@ async function clinic(): Promise<void> {
   });
 }
 
-const BREAK_GLASS = { 'x-break-glass-reason': 'unconscious patient in the emergency room' };
+const BREAK_GLASS = 'unconscious patient in the emergency room';
 
 const version = (resource: Appointment) => ({
   id: 'a-1',

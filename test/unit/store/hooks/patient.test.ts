@@ -2,11 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setDynamo } from '../../../../shared/base/dynamo.ts';
 import { setCrypto } from '../../../../shared/crypto/runtime.ts';
 import type { Patient } from '../../../../shared/fhir/patient.ts';
-import {
-  patientWrites,
-  planPatientSearch,
-  registrationPlan,
-} from '../../../../shared/store/hooks/patient.ts';
+import { planPatientSearch } from '../../../../shared/store/hooks/patient-search.ts';
+import { patientWrites, registrationPlan } from '../../../../shared/store/hooks/patient-writes.ts';
 import { searchItemKey } from '../../../../shared/store/patient-index.ts';
 import type { Stored } from '../../../../shared/store/resources.ts';
 import { fakeStore, storeRequest } from '../../../support/fake-store.ts';

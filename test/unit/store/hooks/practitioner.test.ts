@@ -2,12 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setDynamo } from '../../../../shared/base/dynamo.ts';
 import { setCrypto } from '../../../../shared/crypto/runtime.ts';
 import type { Practitioner } from '../../../../shared/fhir/practitioner.ts';
-import {
-  checkWorkingHours,
-  planPractitionerSearch,
-  practitionerNameWords,
-  practitionerWrites,
-} from '../../../../shared/store/hooks/practitioner.ts';
+import { practitionerNameWords } from '../../../../shared/store/hooks/practitioner.ts';
+import { planPractitionerSearch } from '../../../../shared/store/hooks/practitioner-search.ts';
+import { checkWorkingHours, practitionerWrites } from '../../../../shared/store/hooks/practitioner-writes.ts';
 import { fakeStore, storeRequest } from '../../../support/fake-store.ts';
 
 const ORG = 'org-1';
