@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Intent, PatientAccess } from '../auth/policy.ts';
-import { dynamo, tableNames } from '../base/dynamo.ts';
+import { mayChangeStatus } from '../auth/scheduling.ts';
+import { tableNames } from '../base/dynamo.ts';
 import {
   BadRequestError,
-  ConflictError,
   ForbiddenError,
   GoneError,
   NotFoundError,
@@ -15,24 +15,24 @@ import {
   UnprocessableError,
 } from '../base/errors.ts';
 import { log } from '../base/logger.ts';
-import { canonicalJson } from '../crypto/canonical.ts';
 import { decodeCursor, encodeCursor } from '../crypto/cursor.ts';
 import { Appointment, type AppointmentStatus } from '../fhir/appointment.ts';
-import type { FhirIssue } from '../fhir/issues.ts';
 import type { JsonPatch } from '../fhir/json-patch.ts';
 import { Patient } from '../fhir/patient.ts';
+import { appointmentChange, patientPatchIssues } from '../schedule/changes.ts';
+import { clashError } from '../schedule/clash.ts';
 import {
-  type FreeBusy,
-  freeBusy,
-  type Interval,
-  onGrid,
-  withinWorkingHours,
-  workingWindows,
-} from '../fhir/working-hours.ts';
+  assertWithinWorkingHours,
+  bookableVisit,
+  bookedVisit,
+  type Participants,
+} from '../schedule/visit.ts';
+import { type FreeBusy, freeBusy, workingHoursOf, workingWindows } from '../schedule/working-hours.ts';
+import { busyTimes } from './availability.ts';
 import type { CancellationCode } from './errors.ts';
-import { livePractitioner, workingHoursOf } from './hooks/practitioner.ts';
+import { livePractitioner } from './hooks/practitioner.ts';
 import { type Idempotency, idempotencyItem, replayOf } from './idempotency.ts';
-import { careLinkPk, careLinkSk, typePk } from './keys.ts';
+import { typePk } from './keys.ts';
 import { headCandidate, queryReader, visiblePage } from './paging.ts';
 import { type AccessRequest, patientAccessOf } from './patient-access.ts';
 import {
@@ -48,327 +48,24 @@ import {
   withServerFields,
 } from './resources.ts';
 import {
-  appointmentPatientPk,
-  appointmentPractitionerPk,
-  appointmentStartSk,
-  HOUR_MS,
-  HOUR_PREFIX,
-  hourSk,
-  instantOfSk,
-  type LockKey,
-  lockKeys,
-  MAX_VISIT_MS,
-  type ScheduleOwner,
-  SLOT_MS,
-  SLOT_PREFIX,
-  schedulePk,
-  slotSk,
-  startSkRange,
-} from './schedule-keys.ts';
+  appointmentHeadAttributes,
+  careLinkDelete,
+  careLinkPut,
+  lockRelease,
+  lockWrite,
+  visitLocks,
+} from './schedule-items.ts';
+import { appointmentPatientPk, appointmentPractitionerPk, startSkRange } from './schedule-keys.ts';
+
+// Until the handlers move to the engine (after the http branch lands), they import these from here.
+export { availabilityPeriod } from '../schedule/availability.ts';
+export { startRange } from '../schedule/search.ts';
 
 const kind: ResourceKind<Appointment> = { resourceType: 'Appointment', schema: Appointment };
 const patientKind: ResourceKind<Patient> = { resourceType: 'Patient', schema: Patient };
 
-/** Availability is answered for at most this long a period. */
-export const MAX_AVAILABILITY_MS = 31 * 24 * HOUR_MS;
-/** Lock items outlive their visit by this long, then DynamoDB's TTL removes them. */
-const LOCK_RETENTION_SECONDS = 7 * 24 * 60 * 60;
 /** Attempts of a transaction that lost only on DynamoDB's conflict detection, not on a condition. */
 const MAX_ATTEMPTS = 10;
-
-/**
- * The life cycle served: booked -> arrived -> fulfilled; booked -> cancelled (frees the time);
- * booked -> noshow. Anything else is a 409: the change conflicts with the current state.
- */
-const TRANSITIONS: Readonly<Partial<Record<AppointmentStatus, readonly AppointmentStatus[]>>> = {
-  booked: ['arrived', 'cancelled', 'noshow'],
-  arrived: ['fulfilled'],
-};
-
-/** Who an appointment is between, and where in `participant` each one is. */
-export interface Participants {
-  patientId: string;
-  practitionerId: string;
-  patientIndex: number;
-  practitionerIndex: number;
-}
-
-export interface Visit extends Participants {
-  start: number;
-  end: number;
-}
-
-const REFERENCE = /^(Patient|Practitioner)\/([A-Za-z0-9.-]{1,64})$/;
-
-/** Exactly one Patient and one Practitioner participant, by relative reference; nothing else. Pure. */
-export function participantsOf(appointment: Appointment): {
-  participants?: Participants;
-  issues: FhirIssue[];
-} {
-  const issues: FhirIssue[] = [];
-  const found: { Patient: { id: string; index: number }[]; Practitioner: { id: string; index: number }[] } = {
-    Patient: [],
-    Practitioner: [],
-  };
-  appointment.participant.forEach((participant, index) => {
-    const match = REFERENCE.exec(participant.actor?.reference ?? '');
-    const type = match?.[1];
-    const id = match?.[2];
-    if ((type !== 'Patient' && type !== 'Practitioner') || id === undefined) {
-      issues.push({
-        location: `Appointment.participant[${index}].actor.reference`,
-        message: 'must reference Patient/<id> or Practitioner/<id>',
-      });
-      return;
-    }
-    found[type].push({ id, index });
-  });
-  const [patient, ...otherPatients] = found.Patient;
-  const [practitioner, ...otherPractitioners] = found.Practitioner;
-  if (!patient || otherPatients.length > 0) {
-    issues.push({
-      location: 'Appointment.participant',
-      message: 'must have exactly one Patient participant',
-    });
-  }
-  if (!practitioner || otherPractitioners.length > 0) {
-    issues.push({
-      location: 'Appointment.participant',
-      message: 'must have exactly one Practitioner participant',
-    });
-  }
-  if (issues.length > 0 || !patient || !practitioner) return { issues };
-  return {
-    participants: {
-      patientId: patient.id,
-      practitionerId: practitioner.id,
-      patientIndex: patient.index,
-      practitionerIndex: practitioner.index,
-    },
-    issues,
-  };
-}
-
-/**
- * The visit a booking asks for, or the issues with it. Pure. Start and end are instants with
- * an offset, on the 5-minute grid (hh:00, hh:05, ... with no seconds), 5 minutes to 8 hours
- * apart; a given minutesDuration must agree.
- */
-export function visitOf(appointment: Appointment): { visit?: Visit; issues: FhirIssue[] } {
-  const { participants, issues } = participantsOf(appointment);
-  const instant = (name: 'start' | 'end'): number | undefined => {
-    const value = appointment[name];
-    if (value === undefined) {
-      issues.push({ location: `Appointment.${name}`, message: 'is required' });
-      return undefined;
-    }
-    const parsed = Date.parse(value);
-    if (Number.isNaN(parsed)) {
-      issues.push({ location: `Appointment.${name}`, message: 'must be a valid instant' });
-      return undefined;
-    }
-    if (!onGrid(parsed)) {
-      issues.push({
-        location: `Appointment.${name}`,
-        message: 'must be on a 5-minute boundary (hh:00, hh:05, ..., with zero seconds)',
-      });
-      return undefined;
-    }
-    return parsed;
-  };
-  const start = instant('start');
-  const end = instant('end');
-  if (start !== undefined && end !== undefined) {
-    if (end <= start) issues.push({ location: 'Appointment.end', message: 'must be after start' });
-    else if (end - start > MAX_VISIT_MS) {
-      issues.push({ location: 'Appointment.end', message: 'must be at most 8 hours after start' });
-    } else if (
-      appointment.minutesDuration !== undefined &&
-      appointment.minutesDuration * 60_000 !== end - start
-    ) {
-      issues.push({
-        location: 'Appointment.minutesDuration',
-        message: 'must equal the minutes from start to end',
-      });
-    }
-  }
-  if (issues.length > 0 || !participants || start === undefined || end === undefined) return { issues };
-  return { visit: { ...participants, start, end }, issues };
-}
-
-/** Participants of a stored appointment (validated when it was booked). */
-function storedParticipants(appointment: Appointment): Participants {
-  const { participants } = participantsOf(appointment);
-  if (!participants) throw new Error('stored Appointment without its participants');
-  return participants;
-}
-
-const iso = (instant: number): string => new Date(instant).toISOString();
-const minute = (instant: number): string => `${iso(instant).slice(0, 16)}Z`;
-
-/** What a patient may touch in their appointment: they cancel it, with a reason. */
-const PATIENT_PATH = /^\/(status|cancelationReason)(\/|$)/;
-
-/**
- * The operations of a patient's JSON Patch that reach beyond status and cancelationReason.
- * Checked before the patch is applied, so a patient's patch never does other work. `copy` and
- * `move` are refused too: a cancellation needs neither, and a reason copied into itself
- * doubles with every operation. Pure.
- */
-export function patientPatchIssues(operations: JsonPatch): FhirIssue[] {
-  return operations.flatMap((operation, index) =>
-    'from' in operation || !PATIENT_PATH.test(operation.path)
-      ? [
-          {
-            location: `JsonPatch[${index}]`,
-            message: 'a patient may only add, replace, remove or test /status and /cancelationReason',
-          },
-        ]
-      : [],
-  );
-}
-
-/** The elements a patient's new version changes beyond status and cancelationReason. Pure. */
-export function patientChangeIssues(current: Appointment, next: Appointment): FhirIssue[] {
-  const comparable = (appointment: Appointment): Record<string, unknown> => {
-    const { status: _status, cancelationReason: _reason, meta, ...rest } = appointment;
-    const { versionId: _version, lastUpdated: _updated, ...clientMeta } = meta ?? {};
-    return Object.keys(clientMeta).length > 0 ? { ...rest, meta: clientMeta } : rest;
-  };
-  const before = comparable(current);
-  const after = comparable(next);
-  return [...new Set([...Object.keys(before), ...Object.keys(after)])]
-    .sort()
-    .filter((element) => canonicalJson(before[element]) !== canonicalJson(after[element]))
-    .map((element) => ({
-      location: `Appointment.${element}`,
-      message: 'a patient may change only status and cancelationReason',
-    }));
-}
-
-/** What a lock item stands for, to name the clash when its condition fails. */
-interface LockUse {
-  owner: ScheduleOwner;
-  ownerId: string;
-  participantIndex: number;
-  start: number;
-  end: number;
-}
-
-function lockWrite(table: string, key: LockKey, appointmentId: string): TransactItem {
-  const expiresAt = Math.floor(key.end / 1000) + LOCK_RETENTION_SECONDS;
-  switch (key.kind) {
-    case 'slot':
-      return {
-        Put: {
-          TableName: table,
-          Item: { pk: key.pk, sk: key.sk, appointmentId, expiresAt },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      };
-    case 'full-hour':
-      return {
-        Update: {
-          TableName: table,
-          Key: { pk: key.pk, sk: key.sk },
-          UpdateExpression: 'SET #full = :id, #expires = :expires',
-          ConditionExpression: 'attribute_not_exists(#full) AND attribute_not_exists(#partial)',
-          ExpressionAttributeNames: { '#full': 'full', '#partial': 'partial', '#expires': 'expiresAt' },
-          ExpressionAttributeValues: { ':id': appointmentId, ':expires': expiresAt },
-        },
-      };
-    case 'partial-hour':
-      return {
-        Update: {
-          TableName: table,
-          Key: { pk: key.pk, sk: key.sk },
-          UpdateExpression: 'SET #expires = :expires ADD #partial :ids',
-          ConditionExpression: 'attribute_not_exists(#full)',
-          ExpressionAttributeNames: { '#full': 'full', '#partial': 'partial', '#expires': 'expiresAt' },
-          ExpressionAttributeValues: { ':ids': new Set([appointmentId]), ':expires': expiresAt },
-        },
-      };
-  }
-}
-
-/** Releases only what this appointment holds; a lock already expired by TTL is no obstacle. */
-function lockRelease(table: string, key: LockKey, appointmentId: string): TransactItem {
-  switch (key.kind) {
-    case 'slot':
-      return {
-        Delete: {
-          TableName: table,
-          Key: { pk: key.pk, sk: key.sk },
-          ConditionExpression: 'attribute_not_exists(pk) OR appointmentId = :id',
-          ExpressionAttributeValues: { ':id': appointmentId },
-        },
-      };
-    case 'full-hour':
-      return {
-        Delete: {
-          TableName: table,
-          Key: { pk: key.pk, sk: key.sk },
-          ConditionExpression: 'attribute_not_exists(pk) OR #full = :id',
-          ExpressionAttributeNames: { '#full': 'full' },
-          ExpressionAttributeValues: { ':id': appointmentId },
-        },
-      };
-    case 'partial-hour':
-      return {
-        Update: {
-          TableName: table,
-          Key: { pk: key.pk, sk: key.sk },
-          UpdateExpression: 'SET #expires = if_not_exists(#expires, :expires) DELETE #partial :ids',
-          ExpressionAttributeNames: { '#partial': 'partial', '#expires': 'expiresAt' },
-          ExpressionAttributeValues: {
-            ':ids': new Set([appointmentId]),
-            ':expires': Math.floor(key.end / 1000) + LOCK_RETENTION_SECONDS,
-          },
-        },
-      };
-  }
-}
-
-/** Both participants' lock keys of a visit, each with what it stands for. */
-export function visitLocks(org: string, visit: Visit): { key: LockKey; use: LockUse }[] {
-  const of = (owner: ScheduleOwner, ownerId: string, participantIndex: number) =>
-    lockKeys(org, owner, ownerId, visit.start, visit.end).map((key) => ({
-      key,
-      use: {
-        owner,
-        ownerId,
-        participantIndex,
-        start: Math.max(key.start, visit.start),
-        end: Math.min(key.end, visit.end),
-      },
-    }));
-  return [
-    ...of('Practitioner', visit.practitionerId, visit.practitionerIndex),
-    ...of('Patient', visit.patientId, visit.patientIndex),
-  ];
-}
-
-/** The 409 for failed lock conditions: who is busy when; never with whom. */
-function clashError(uses: LockUse[]): ConflictError {
-  const merged: LockUse[] = [];
-  for (const use of [...uses].sort((a, b) => a.owner.localeCompare(b.owner) || a.start - b.start)) {
-    const last = merged.at(-1);
-    if (last && last.owner === use.owner && use.start <= last.end) last.end = Math.max(last.end, use.end);
-    else merged.push({ ...use });
-  }
-  const describe = (use: LockUse) =>
-    use.owner === 'Practitioner'
-      ? `Practitioner/${use.ownerId} is not free between ${minute(use.start)} and ${minute(use.end)}`
-      : `Patient/${use.ownerId} already has an appointment between ${minute(use.start)} and ${minute(use.end)}`;
-  const [first] = merged;
-  return new ConflictError(first ? `the time is taken: ${describe(first)}` : 'the time is taken', {
-    code: 'duplicate',
-    details: merged.map((use) => ({
-      location: `Appointment.participant[${use.participantIndex}]`,
-      message: describe(use),
-    })),
-  });
-}
 
 /** A transaction that lost only to a concurrent one (no condition failed): worth another try. */
 class RetryableConflict extends Error {
@@ -500,7 +197,7 @@ export function appointments(request: AccessRequest) {
     audit.see(`Appointment/${id}`);
     const head = await getHead(kind, org, id);
     if (!head) throw new NotFoundError(`Appointment/${id} is not known`);
-    const participants = storedParticipants(head.resource);
+    const participants = bookedVisit(head.resource);
     audit.concernsPatient(participants.patientId);
     if (!(await mayAccess(participants, `Appointment/${id}`, intent))) {
       throw new NotFoundError(`Appointment/${id} is not known`);
@@ -508,34 +205,6 @@ export function appointments(request: AccessRequest) {
     if (head.deleted) throw new GoneError(`Appointment/${id} has been deleted`);
     return head;
   }
-
-  /** Clear attributes of a head: keys of the participant indexes, and the few facts queries need. */
-  const headAttributes = (
-    id: string,
-    visit: Participants & { start: number; end: number },
-    status: string,
-  ) => ({
-    patientPk: appointmentPatientPk(org, visit.patientId),
-    practitionerPk: appointmentPractitionerPk(org, visit.practitionerId),
-    startSk: appointmentStartSk(visit.start, id),
-    patientId: visit.patientId,
-    practitionerId: visit.practitionerId,
-    start: iso(visit.start),
-    end: iso(visit.end),
-    status,
-  });
-
-  /** The care link an appointment gives its practitioner with its patient, valid past its end for a while. */
-  const careLinkKey = (visit: Visit, appointmentId: string) => ({
-    pk: careLinkPk(org, visit.practitionerId),
-    sk: careLinkSk(visit.patientId, iso(visit.end), 'appointment', appointmentId),
-  });
-
-  const visitOfStored = (stored: Stored<Appointment>): Visit => ({
-    ...storedParticipants(stored.resource),
-    start: Date.parse(stored.resource.start ?? ''),
-    end: Date.parse(stored.resource.end ?? ''),
-  });
 
   function expectVersion(current: Stored<Appointment>, ifMatch: number | undefined): void {
     if (ifMatch === undefined) {
@@ -555,63 +224,24 @@ export function appointments(request: AccessRequest) {
     next: Appointment,
   ): Promise<Stored<Appointment>> {
     expectVersion(current, ifMatch);
-    if (principal.role === 'patient') {
-      const issues = patientChangeIssues(current.resource, next);
-      if (issues.length > 0) {
-        throw new ForbiddenError('a patient may only cancel: change status and cancelationReason only', {
-          details: issues,
-        });
-      }
-    }
-    const visit = visitOfStored(current);
-    const proposed = participantsOf(next).participants;
-    const sameTime =
-      next.start !== undefined &&
-      next.end !== undefined &&
-      Date.parse(next.start) === visit.start &&
-      Date.parse(next.end) === visit.end;
-    if (
-      !sameTime ||
-      proposed?.patientId !== visit.patientId ||
-      proposed.practitionerId !== visit.practitionerId ||
-      next.participant.length !== current.resource.participant.length
-    ) {
-      throw new UnprocessableError('start, end and participants cannot change; cancel and book again', {
-        details: [{ location: 'Appointment', message: 'start, end and participants must stay as booked' }],
-      });
-    }
-    const from = current.resource.status;
-    const to = next.status;
-    if (from !== to && !(TRANSITIONS[from] ?? []).includes(to)) {
-      throw new ConflictError(`an appointment that is ${from} cannot become ${to}`, {
-        code: 'business-rule',
-        details: [{ location: 'Appointment.status', message: `cannot change from ${from} to ${to}` }],
-      });
-    }
-    if (principal.role === 'patient' && !(from === 'booked' && to === 'cancelled')) {
-      throw new ForbiddenError('a patient may only cancel a booked appointment');
-    }
-    const cancelling = to === 'cancelled' && from !== 'cancelled';
-    if (to === 'cancelled' && next.cancelationReason === undefined) {
-      throw new UnprocessableError('a cancellation needs a cancelationReason', {
-        details: [{ location: 'Appointment.cancelationReason', message: 'is required when cancelling' }],
-      });
-    }
+    const { cancelling } = appointmentChange(current.resource, next, {
+      role: principal.role,
+      mayChangeStatus: (from, to) => mayChangeStatus(principal, from, to),
+    });
+    const visit = bookedVisit(current.resource);
     const versionId = current.versionId + 1;
     const lastUpdated = new Date().toISOString();
     const stored = withServerFields(next, current.id, versionId, lastUpdated);
     const items: TransactItem[] = [
       ...(await versionItems(kind, org, stored, current.id, versionId, lastUpdated, {
         tokens: [],
-        head: headAttributes(current.id, visit, to),
+        head: appointmentHeadAttributes(org, current.id, visit, next.status),
         expectedVersion: current.versionId,
       })),
       // Cancelling frees the time and ends the care relationship the booking created, in the
       // transaction that records it.
       ...(cancelling ? visitLocks(org, visit).map(({ key }) => lockRelease(table, key, current.id)) : []),
-      ...(cancelling
-        ? [{ Delete: { TableName: table, Key: careLinkKey(visit, current.id) } } satisfies TransactItem]
-        : []),
+      ...(cancelling ? [careLinkDelete(table, org, visit, current.id)] : []),
     ];
     await commitRetrying(items, audit, 200, (codes) => {
       if (codes[0] === 'ConditionalCheckFailed') {
@@ -642,20 +272,7 @@ export function appointments(request: AccessRequest) {
       resource: Appointment,
       idempotency?: Idempotency,
     ): Promise<{ stored: Stored<Appointment>; replayed: boolean }> {
-      const { visit, issues } = visitOf(resource);
-      if (resource.status !== 'booked') {
-        issues.push({
-          location: 'Appointment.status',
-          message: 'must be booked (other states are reached by updates)',
-        });
-      }
-      if (!visit || issues.length > 0)
-        throw new UnprocessableError('the appointment cannot be booked', { details: issues });
-      if (visit.start < Date.now()) {
-        throw new UnprocessableError('the appointment cannot be booked', {
-          details: [{ location: 'Appointment.start', message: 'must not be in the past' }],
-        });
-      }
+      const visit = bookableVisit(resource, Date.now());
       if (principal.role === 'patient' && visit.patientId !== principal.patientId) {
         throw new ForbiddenError('a patient may book appointments only for themself');
       }
@@ -685,16 +302,7 @@ export function appointments(request: AccessRequest) {
           ],
         });
       }
-      if (!withinWorkingHours(workingHoursOf(practitioner.resource), visit.start, visit.end)) {
-        throw new UnprocessableError('the appointment is outside the practitioner’s working hours', {
-          details: [
-            {
-              location: 'Appointment.start',
-              message: 'the visit must lie within the practitioner’s working hours',
-            },
-          ],
-        });
-      }
+      assertWithinWorkingHours(workingHoursOf(practitioner.resource), visit);
       const id = randomUUID();
       audit.see(`Appointment/${id}`);
       const lastUpdated = new Date().toISOString();
@@ -708,17 +316,10 @@ export function appointments(request: AccessRequest) {
       const items: TransactItem[] = [
         ...(await versionItems(kind, org, stored, id, 1, lastUpdated, {
           tokens: [],
-          head: headAttributes(id, visit, 'booked'),
+          head: appointmentHeadAttributes(org, id, visit, 'booked'),
         })),
         ...locks.map(({ key }) => lockWrite(table, key, id)),
-        {
-          // The booking is a care relationship (the Patient policy reads it) until a while after
-          // the visit; cancelling deletes it.
-          Put: {
-            TableName: table,
-            Item: { ...careLinkKey(visit, id), basis: 'appointment', end: iso(visit.end), appointmentId: id },
-          },
-        },
+        careLinkPut(table, org, visit, id),
         ...(idempotency ? [idempotencyItem(idempotency, `Appointment/${id}`)] : []),
       ];
       const firstLock = 2;
@@ -859,7 +460,7 @@ export function appointments(request: AccessRequest) {
         const shown = new Map<string, { head: Stored<Appointment>; breakGlass: boolean }>();
         for (const head of await getHeads(kind, org, ids)) {
           if (head.deleted) continue;
-          const visit = visitOfStored(head);
+          const visit = bookedVisit(head.resource);
           if (query.status !== undefined && head.resource.status !== query.status) continue;
           if (query.patient !== undefined && visit.patientId !== query.patient) continue;
           if (query.practitioner !== undefined && visit.practitionerId !== query.practitioner) continue;
@@ -876,10 +477,10 @@ export function appointments(request: AccessRequest) {
         if (breakGlass) noteBreakGlass(`Appointment/${head.id}`);
         audit.see(`Appointment/${head.id}`);
         // BALP: the patient of every listed appointment is a disclosed entity of the event.
-        audit.see(`Patient/${visitOfStored(head).patientId}`);
+        audit.see(`Patient/${bookedVisit(head.resource).patientId}`);
         matches.push(head);
       }
-      const patientsSeen = new Set(matches.map((match) => storedParticipants(match.resource).patientId));
+      const patientsSeen = new Set(matches.map((match) => bookedVisit(match.resource).patientId));
       const [onlyPatient] = patientsSeen;
       if (patientsSeen.size === 1 && onlyPatient !== undefined) audit.concernsPatient(onlyPatient);
       return { matches, ...(page.next ? { next: await encodeCursor(page.next, principal, binding) } : {}) };
@@ -895,80 +496,8 @@ export function appointments(request: AccessRequest) {
       if (!practitioner) throw new NotFoundError(`Practitioner/${practitionerId} is not known`);
       const windows = workingWindows(workingHoursOf(practitioner.resource), from, to);
       if (windows.length === 0) return [];
-      const pk = schedulePk(org, 'Practitioner', practitionerId);
-      const busy: Interval[] = [];
-      const collect = async (lower: string, upper: string, read: (item: Record<string, unknown>) => void) => {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await dynamo().send(
-            new QueryCommand({
-              TableName: table,
-              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lower AND :upper',
-              ExpressionAttributeValues: { ':pk': pk, ':lower': lower, ':upper': upper },
-              ConsistentRead: true,
-              ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-            }),
-          );
-          for (const item of page.Items ?? []) read(item);
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-      };
-      await collect(slotSk(from - (from % SLOT_MS)), slotSk(to - 1), (item) => {
-        const start = instantOfSk(String(item.sk));
-        if (start !== undefined && item.sk !== undefined && String(item.sk).startsWith(SLOT_PREFIX)) {
-          busy.push({ start, end: start + SLOT_MS });
-        }
-      });
-      await collect(hourSk(from), hourSk(to - 1), (item) => {
-        const start = instantOfSk(String(item.sk));
-        if (start !== undefined && String(item.sk).startsWith(HOUR_PREFIX) && typeof item.full === 'string') {
-          busy.push({ start, end: start + HOUR_MS });
-        }
-      });
+      const busy = await busyTimes(org, practitionerId, from, to);
       return freeBusy(windows, busy, from, to);
     },
   };
-}
-
-/** The availability query's period: start before end, at most 31 days; 400 otherwise. Pure. */
-export function availabilityPeriod(start: string, end: string): { from: number; to: number } {
-  const from = Date.parse(start);
-  const to = Date.parse(end);
-  const refuse = (location: string, message: string) =>
-    new BadRequestError('invalid query', { details: [{ location: `query.${location}`, message }] });
-  if (Number.isNaN(from)) throw refuse('start', 'must be a valid instant');
-  if (Number.isNaN(to)) throw refuse('end', 'must be a valid instant');
-  if (to <= from) throw refuse('end', 'must be after start');
-  if (to - from > MAX_AVAILABILITY_MS) throw refuse('end', 'must be at most 31 days after start');
-  return { from, to };
-}
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-/**
- * FHIR `date` search on Appointment.start: `ge`, `gt`, `le`, `lt` or `eq` (the default) and a
- * day (`2026-12-01`, the UTC day) or an instant with an offset (to the second); repeated values
- * are all applied. The result is the half-open range of starts [from, to). Pure.
- */
-export function startRange(values: readonly string[]): { from?: number; to?: number } {
-  let from: number | undefined;
-  let to: number | undefined;
-  for (const value of values) {
-    const prefix = /^(ge|gt|le|lt|eq)/.exec(value)?.[1] ?? 'eq';
-    const text = value.replace(/^(ge|gt|le|lt|eq)/, '');
-    const begins = Date.parse(DAY.test(text) ? `${text}T00:00:00Z` : text);
-    if (Number.isNaN(begins)) {
-      throw new BadRequestError('invalid query', {
-        details: [
-          { location: 'query.date', message: 'must be a date (YYYY-MM-DD) or an instant with an offset' },
-        ],
-      });
-    }
-    const ends = begins + (DAY.test(text) ? 24 * HOUR_MS : 1000);
-    const lower = prefix === 'ge' || prefix === 'eq' ? begins : prefix === 'gt' ? ends : undefined;
-    const upper = prefix === 'le' || prefix === 'eq' ? ends : prefix === 'lt' ? begins : undefined;
-    if (lower !== undefined) from = Math.max(from ?? lower, lower);
-    if (upper !== undefined) to = Math.min(to ?? upper, upper);
-  }
-  return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
 }

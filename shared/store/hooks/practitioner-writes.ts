@@ -1,6 +1,6 @@
 import { UnprocessableError } from '../../base/errors.ts';
 import type { Practitioner } from '../../fhir/practitioner.ts';
-import { parseWorkingHours } from '../../fhir/working-hours.ts';
+import { parseWorkingHours } from '../../schedule/working-hours.ts';
 import {
   practitionerNamePk,
   practitionerNameSk,

@@ -1,7 +1,6 @@
 import { normalizeForSearch } from '../../crypto/normalize.ts';
 import { humanNameParts } from '../../fhir/datatypes.ts';
 import { Practitioner } from '../../fhir/practitioner.ts';
-import { parseWorkingHours, type WorkingHours } from '../../fhir/working-hours.ts';
 import { practitionerDefinition } from '../../resources/practitioner.ts';
 import { getHead, type Stored } from '../resources.ts';
 import type { ResourceType } from './types.ts';
@@ -37,10 +36,6 @@ export function practitionerNameWords(practitioner: Practitioner): string[] {
   }
   return [...words].slice(0, MAX_NAME_WORDS);
 }
-
-/** The working hours of a stored practitioner (validated when it was written). */
-export const workingHoursOf = (practitioner: Practitioner): WorkingHours[] =>
-  parseWorkingHours(practitioner.extension).hours;
 
 /** A practitioner of the organization, live, or undefined: for participant checks in bookings. */
 export async function livePractitioner(org: string, id: string): Promise<Stored<Practitioner> | undefined> {
