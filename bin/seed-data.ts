@@ -3,7 +3,7 @@
  * patients, generated from a seeded PRNG. No external data; the same seed gives the same people.
  * Phone numbers are in fictional ranges (555) and e-mail addresses at example.org.
  */
-import { localDayOf, WORKING_HOURS_URL, zonedInstant } from '../shared/fhir/working-hours.ts';
+import { localDayOf, WORKING_HOURS_URL, zonedInstant } from '../shared/schedule/working-hours.ts';
 
 export const SEED_MRN_SYSTEM = 'https://fhir-records.dev/sid/seed-mrn';
 export const SEED_PRACTITIONER_SYSTEM = 'https://fhir-records.dev/sid/seed-practitioner';

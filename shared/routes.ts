@@ -4,8 +4,12 @@
  * CapabilityStatement and the authorization tests are generated from it. A route exists
  * here and nowhere else.
  *
- * This module must stay free of runtime imports: every handler bundle imports it.
+ * This module imports nothing at run time but the resource definitions (data, no imports of
+ * their own): every handler bundle imports it.
  */
+import { appointmentDefinition } from './resources/appointment.ts';
+import { patientDefinition } from './resources/patient.ts';
+import { practitionerDefinition } from './resources/practitioner.ts';
 
 export const ROLES = ['patient', 'clinician', 'compliance', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -91,22 +95,9 @@ const staff = ['clinician', 'admin'] as const satisfies readonly Role[];
 const readRecords: RouteAccess = { records: 'read', dataKey: 'decrypt', indexKey: true };
 const writeRecords: RouteAccess = { records: 'write', dataKey: 'encrypt-decrypt', indexKey: true };
 
-const patientSearchParams = [
-  { name: '_id', type: 'token' },
-  { name: 'family', type: 'string' },
-  { name: 'given', type: 'string' },
-  { name: 'name', type: 'string' },
-  { name: 'birthdate', type: 'date' },
-  { name: 'gender', type: 'token' },
-  { name: 'identifier', type: 'token' },
-] as const;
-
-const appointmentSearchParams = [
-  { name: 'patient', type: 'reference' },
-  { name: 'practitioner', type: 'reference' },
-  { name: 'date', type: 'date' },
-  { name: 'status', type: 'token' },
-] as const;
+const patientSearchParams = patientDefinition.searchParameters;
+const practitionerSearchParams = practitionerDefinition.searchParameters;
+const appointmentSearchParams = appointmentDefinition.searchParameters;
 
 const auditEventSearchParams = [
   { name: 'patient', type: 'reference' },
@@ -271,7 +262,7 @@ export const routes = {
     resourceType: 'Practitioner',
     interaction: 'search-type',
     audit: 'E',
-    searchParams: [{ name: 'name', type: 'string' }],
+    searchParams: practitionerSearchParams,
     // The HMAC key signs paging cursors.
     access: { records: 'read', dataKey: 'decrypt', indexKey: true },
     summary: "Search the organization's practitioners by name (starts-with)",
@@ -285,7 +276,7 @@ export const routes = {
     resourceType: 'Practitioner',
     interaction: 'search-type',
     audit: 'E',
-    searchParams: [{ name: 'name', type: 'string' }],
+    searchParams: practitionerSearchParams,
     // The HMAC key signs paging cursors.
     access: { records: 'read', dataKey: 'decrypt', indexKey: true },
     summary: 'Search practitioners as GET /Practitioner does, the parameters form-encoded in the body',

@@ -1,6 +1,8 @@
 import { searchsetResponse } from '../../shared/http/bundles.ts';
 import { route } from '../../shared/http/route.ts';
-import { appointments, startRange } from '../../shared/store/appointments.ts';
+import { startRange } from '../../shared/schedule/search.ts';
+import { appointmentSearch } from '../../shared/store/hooks/appointment-search.ts';
+import { searchResources } from '../../shared/store/repository.ts';
 import { contracts } from './contracts.ts';
 
 /**
@@ -11,7 +13,9 @@ export const handler = route(contracts.searchAppointments, async (request) => {
   const { date } = request.query;
   const dates = date === undefined ? [] : Array.isArray(date) ? date : [date];
   return searchsetResponse(request, 'Appointment', ({ cursor, count }) =>
-    appointments(request).search(
+    searchResources(
+      request,
+      appointmentSearch,
       { ...request.query, ...startRange(dates), _count: count, _cursor: cursor },
       request.binding,
     ),

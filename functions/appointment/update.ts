@@ -1,6 +1,7 @@
 import { resourceResponse } from '../../shared/http/resource-response.ts';
 import { route } from '../../shared/http/route.ts';
-import { appointments } from '../../shared/store/appointments.ts';
+import { appointmentChanges } from '../../shared/store/hooks/appointment-changes.ts';
+import { updateResource } from '../../shared/store/repository.ts';
 import { contracts } from './contracts.ts';
 
 /**
@@ -8,6 +9,12 @@ import { contracts } from './contracts.ts';
  * 200|400|401|403|404|409 (illegal transition)|412|422 (time or participants changed)|428
  */
 export const handler = route(contracts.updateAppointment, async (request) => {
-  const stored = await appointments(request).update(request.params.id, request.ifMatch, request.body);
+  const stored = await updateResource(
+    request,
+    appointmentChanges,
+    request.params.id,
+    request.ifMatch,
+    request.body,
+  );
   return resourceResponse(stored, 200, request);
 });

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { bundle, searchUrl } from '../../shared/fhir/bundle.ts';
 import { ok } from '../../shared/http/response.ts';
 import { route } from '../../shared/http/route.ts';
-import { appointments, availabilityPeriod } from '../../shared/store/appointments.ts';
+import { availabilityPeriod } from '../../shared/schedule/availability.ts';
+import { practitionerAvailability } from '../../shared/store/availability.ts';
 import { contracts } from './contracts.ts';
 
 /**
@@ -12,7 +13,7 @@ import { contracts } from './contracts.ts';
 export const handler = route(contracts.practitionerAvailability, async (request) => {
   const { id } = request.params;
   const { from, to } = availabilityPeriod(request.query.start, request.query.end);
-  const stretches = await appointments(request).availability(id, from, to);
+  const stretches = await practitionerAvailability(request, id, from, to);
   // The practitioner's schedule, included so that every Slot's reference resolves in the Bundle.
   const scheduleUrl = `urn:uuid:${randomUUID()}`;
   const schedule = {

@@ -164,6 +164,15 @@ export class AuditTrail {
     this.see(`Patient/${patientId}`);
   }
 
+  /**
+   * Forgets what the request touched so far: a create replayed under its Idempotency-Key
+   * names what the caller got back, not the id it minted and never wrote.
+   */
+  restart(): void {
+    this.entities.length = 0;
+    this.patientId = undefined;
+  }
+
   build(status: number, outcomeDesc?: string, now: Date = new Date()): Promise<AuditEventRecord> {
     const { principal } = this;
     const reference =

@@ -28,7 +28,7 @@ const HIDDEN: PatientAccess = { allowed: false, hide: true };
  * - `{ allowed: false, breakGlass: true }`: throw `access.breakGlassRefused(resource)` (403);
  * - any other refusal: 404 when `hide` (or when the type hides every refusal), else 403.
  *
- * Appointment (what `mayAccess`/`accessInSearch` in shared/store/appointments.ts decide today):
+ * Appointment (shared/store/hooks/appointment.ts appointmentAccess):
  * ```ts
  * const { patientId, practitionerId } = participantsOf(head.resource);
  * const decision = await compartmentAccess(

@@ -228,6 +228,12 @@ export const HumanName = fhirObject({
 });
 export type HumanName = z.infer<typeof HumanName>;
 
+/** Every part of a name that a person may be found by (FHIR `name` search): text, family, given, prefix, suffix. */
+export const humanNameParts = (name: HumanName): string[] =>
+  [name.text, name.family, ...(name.given ?? []), ...(name.prefix ?? []), ...(name.suffix ?? [])].filter(
+    (part): part is string => part !== undefined,
+  );
+
 export const Address = fhirObject({
   id: z.optional(fhir.string),
   extension: extensions,

@@ -5,8 +5,9 @@
  * tab frozen for a minute, and a 400). test/integration/dx-openapi-examples.test.ts posts
  * each one to its route, with the placeholder ids below replaced, so they stay valid.
  */
-import { WORKING_HOURS_URL } from '../fhir/working-hours.ts';
+
 import type { RouteId } from '../routes.ts';
+import { WORKING_HOURS_URL } from '../schedule/working-hours.ts';
 
 /** Ids the examples refer to: replace them with ids of your organization. */
 export const EXAMPLE_IDS = {

@@ -1,5 +1,6 @@
 import { normalizeForSearch } from '../crypto/normalize.ts';
 import { blindIndexer } from '../crypto/runtime.ts';
+import { humanNameParts } from '../fhir/datatypes.ts';
 import type { Patient } from '../fhir/patient.ts';
 import { searchPk } from './keys.ts';
 
@@ -32,15 +33,7 @@ export function patientSearchValues(patient: Patient): [PatientSearchParam, stri
   for (const name of patient.name ?? []) {
     push('family', name.family);
     for (const given of name.given ?? []) push('given', given);
-    for (const part of [
-      name.family,
-      name.text,
-      ...(name.given ?? []),
-      ...(name.prefix ?? []),
-      ...(name.suffix ?? []),
-    ]) {
-      push('name', part);
-    }
+    for (const part of humanNameParts(name)) push('name', part);
   }
   for (const value of birthDateValues(patient.birthDate)) push('birthdate', value);
   for (const identifier of patient.identifier ?? []) {

@@ -1,9 +1,9 @@
 import { paginateQuery, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, tableNames } from '../base/dynamo.ts';
-import { Patient } from '../fhir/patient.ts';
+import { patientWrites } from './hooks/patient-writes.ts';
+import type { WriteHooks } from './hooks/types.ts';
 import { HEAD, resourcePk, typePk } from './keys.ts';
-import { MAX_SEARCH_ITEMS, patientSearchKeys } from './patient-index.ts';
-import { getHead, type ResourceKind, type TransactItem } from './resources.ts';
+import { getHead, type TransactItem } from './resources.ts';
 
 /**
  * The system job that rebuilds an organization's blind-index items from its decrypted
@@ -14,8 +14,6 @@ import { getHead, type ResourceKind, type TransactItem } from './resources.ts';
  * replaced, and the items of tokens the head no longer has are removed.
  */
 
-const kind: ResourceKind<Patient> = { resourceType: 'Patient', schema: Patient };
-
 export interface ReindexReport {
   patients: number;
   written: number;
@@ -25,7 +23,11 @@ export interface ReindexReport {
 /** Attempts per record when a concurrent write changes it between the read and the rewrite. */
 const MAX_ATTEMPTS = 5;
 
-export async function reindexPatientsOfOrganization(org: string): Promise<ReindexReport> {
+export const reindexPatientsOfOrganization = (org: string): Promise<ReindexReport> =>
+  reindexOrganization(org, patientWrites);
+
+/** The same for any type with a search index (its hooks say what the items are). */
+export async function reindexOrganization<T>(org: string, type: WriteHooks<T>): Promise<ReindexReport> {
   const report: ReindexReport = { patients: 0, written: 0, removed: 0 };
   const pages = paginateQuery(
     { client: dynamo(), pageSize: 100 },
@@ -33,14 +35,14 @@ export async function reindexPatientsOfOrganization(org: string): Promise<Reinde
       TableName: tableNames().records,
       IndexName: 'byType',
       KeyConditionExpression: 'typePk = :type',
-      ExpressionAttributeValues: { ':type': typePk(org, 'Patient') },
+      ExpressionAttributeValues: { ':type': typePk(org, type.resourceType) },
     },
   );
   for await (const page of pages) {
     for (const item of page.Items ?? []) {
       const id = String(item.pk).split('#').at(-1) ?? '';
       if (id === '') continue;
-      const outcome = await reindexPatient(org, id);
+      const outcome = await reindexRecord(org, type, id);
       if (!outcome) continue;
       report.patients += 1;
       report.written += outcome.written;
@@ -50,27 +52,30 @@ export async function reindexPatientsOfOrganization(org: string): Promise<Reinde
   return report;
 }
 
-async function reindexPatient(
+async function reindexRecord<T>(
   org: string,
+  type: WriteHooks<T>,
   id: string,
 ): Promise<{ written: number; removed: number } | undefined> {
   const table = tableNames().records;
+  const index = type.searchIndex;
+  if (!index) return undefined;
   for (let attempt = 1; ; attempt++) {
-    const head = await getHead(kind, org, id);
+    const head = await getHead(type, org, id);
     // Deletion removed its search items already; a deleted head leaves the byType index.
     if (!head || head.deleted) return undefined;
-    const tokens = [...new Set(await patientSearchKeys(org, head.resource))];
-    if (tokens.length > MAX_SEARCH_ITEMS)
-      throw new Error(`Patient/${id} has more search values than allowed`);
+    const tokens = [...new Set(await index.tokens(org, head.resource))];
     const wanted = new Set(tokens);
-    const stale = [...new Set(head.tokens)].filter((pk) => !wanted.has(pk));
+    const stale = [...new Set(head.tokens)].filter((token) => !wanted.has(token));
     const items: TransactItem[] = [
-      ...tokens.map((pk) => ({ Put: { TableName: table, Item: { pk, sk: id, id, org } } })),
-      ...stale.map((pk) => ({ Delete: { TableName: table, Key: { pk, sk: id } } })),
+      ...tokens.map((token) => ({
+        Put: { TableName: table, Item: { ...index.key(org, token, id), id, org } },
+      })),
+      ...stale.map((token) => ({ Delete: { TableName: table, Key: index.key(org, token, id) } })),
       {
         Update: {
           TableName: table,
-          Key: { pk: resourcePk(org, 'Patient', id), sk: HEAD },
+          Key: { pk: resourcePk(org, type.resourceType, id), sk: HEAD },
           UpdateExpression: 'SET #tokens = :tokens',
           ConditionExpression: 'versionId = :version AND attribute_not_exists(deleted)',
           ExpressionAttributeNames: { '#tokens': 'tokens' },

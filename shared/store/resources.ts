@@ -32,7 +32,8 @@ import { HEAD, resourcePk, typePk, typeSk, VERSION_PREFIX, versionSk } from './k
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-type WithMeta = { id?: string; meta?: { versionId?: string; lastUpdated?: string } };
+/** The server-owned fields a stored resource may carry. */
+export type WithMeta = { id?: string; meta?: { versionId?: string; lastUpdated?: string } };
 
 /** Server-owned fields: the id, and meta's version and time. Whatever the client sent is replaced. */
 export function withServerFields<T extends WithMeta>(
@@ -47,12 +48,12 @@ export function withServerFields<T extends WithMeta>(
 }
 
 /**
- * A JSON Patch applied to a stored resource: server-owned elements are refused, a patch
+ * The resource a JSON Patch makes of a stored one: server-owned elements are refused, a patch
  * that cannot apply or yields an invalid resource is a 422 naming where. The document may
  * never grow past what a client could PUT (413), nor past the value and depth budget (422):
  * both are checked after every operation, so repeated `copy` cannot double it unchecked.
  */
-export function patchResource<T>(kind: ResourceKind<T>, current: T, operations: JsonPatch): T {
+export function patchedResource<T>(kind: ResourceKind<T>, current: T, operations: JsonPatch): T {
   for (const operation of operations) {
     if (/^\/(id|resourceType|meta\/(versionId|lastUpdated))(\/|$)/.test(operation.path)) {
       throw new UnprocessableError('server-owned elements cannot be patched', {
@@ -125,8 +126,8 @@ export class StoredDataError extends Error {
 }
 
 export interface ResourceKind<T> {
-  resourceType: string;
-  schema: z.ZodMiniType<T>;
+  readonly resourceType: string;
+  readonly schema: z.ZodMiniType<T>;
 }
 
 async function decode<T>(kind: ResourceKind<T>, org: string, raw: unknown): Promise<Stored<T>> {

@@ -22,13 +22,12 @@
  * AuditEvent, is 65 of the 100 a transaction may hold (unit-tested over every start and length).
  */
 
-export const SLOT_MINUTES = 5;
-export const SLOT_MS = SLOT_MINUTES * 60_000;
-export const HOUR_MS = 3_600_000;
-export const MIN_VISIT_MS = SLOT_MS;
-export const MAX_VISIT_MS = 8 * HOUR_MS;
+import type { ScheduleOwner } from '../schedule/visit.ts';
+import { GRID_MINUTES } from '../schedule/working-hours.ts';
 
-export type ScheduleOwner = 'Patient' | 'Practitioner';
+/** A slot is one step of the booking grid. */
+export const SLOT_MS = GRID_MINUTES * 60_000;
+export const HOUR_MS = 3_600_000;
 
 /** Everything one participant's bookings lock: slot items (`s#...`) and hour items (`h#...`). */
 export const schedulePk = (org: string, owner: ScheduleOwner, id: string): string =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { WORKING_HOURS_URL } from '../../shared/fhir/working-hours.ts';
 import { EXAMPLE_IDS } from '../../shared/http/openapi-examples.ts';
 import { routeEntries } from '../../shared/routes.ts';
+import { WORKING_HOURS_URL } from '../../shared/schedule/working-hours.ts';
 import { type ApiResponse, api, field, token } from '../support/api.ts';
 import { newOrg } from '../support/patients.ts';
 import { idOf } from '../support/schedule.ts';

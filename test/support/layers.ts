@@ -9,13 +9,13 @@ import { dirname, join, relative, resolve } from 'node:path';
  * Files directly in `shared/` (config, tables, routes) are the bottom layer.
  */
 export const LAYERS: readonly (readonly string[])[] = [
-  ['shared', 'shared/base'],
+  ['shared', 'shared/base', 'shared/resources'],
   ['shared/fhir'],
-  ['shared/resources', 'shared/schedule'],
+  ['shared/schedule'],
   ['shared/crypto'],
   ['shared/auth'],
   ['shared/audit'],
-  ['shared/store'],
+  ['shared/store', 'shared/store/hooks'],
   ['shared/http', 'shared/http/middleware'],
 ];
 

@@ -1,8 +1,9 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import { AUDIT_EXTENSION } from '../../shared/audit/trail.ts';
-import { WORKING_HOURS_URL } from '../../shared/fhir/working-hours.ts';
-import { lockKeys, type ScheduleOwner, schedulePk } from '../../shared/store/schedule-keys.ts';
+import type { ScheduleOwner } from '../../shared/schedule/visit.ts';
+import { WORKING_HOURS_URL } from '../../shared/schedule/working-hours.ts';
+import { lockKeys, schedulePk } from '../../shared/store/schedule-keys.ts';
 import { type ApiResponse, api, field } from './api.ts';
 import { localDynamo, orgAuditEvents } from './dynamo.ts';
 

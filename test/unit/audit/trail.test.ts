@@ -58,3 +58,19 @@ describe('disclosure items', () => {
     expect(1 + record.disclosures.length).toBe(MAX_TRANSACTION_ITEMS);
   });
 });
+
+describe('the audit trail', () => {
+  it('restarts with nothing touched: a replayed create names only what it answers with', async () => {
+    const trail = new AuditTrail(
+      routes.createPatient,
+      { sub: 'u-1', role: 'admin', org: 'org-1' },
+      { requestId: 'r-1', sourceIp: '10.0.0.1', userAgent: 'unit' },
+    );
+    trail.concernsPatient('minted');
+    trail.restart();
+    trail.concernsPatient('first');
+    expect(trail.entities).toEqual(['Patient/first']);
+    expect(trail.patientId).toBe('first');
+    expect((await trail.build(200)).item.patientPk).toBe('org-1#first');
+  });
+});

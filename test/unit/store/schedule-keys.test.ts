@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_VISIT_MS } from '../../../shared/schedule/visit.ts';
 import {
   appointmentStartSk,
   HOUR_MS,
@@ -6,7 +7,6 @@ import {
   instantOfSk,
   lockKeys,
   lockPlan,
-  MAX_VISIT_MS,
   SLOT_MS,
   schedulePk,
   slotSk,

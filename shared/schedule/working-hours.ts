@@ -24,8 +24,8 @@
  *   A wall-clock time that does not exist that day (spring forward) is read as the moment
  *   after the gap; an ambiguous one (fall back) as the earlier instant.
  */
-import type { Extension } from './datatypes.ts';
-import type { FhirIssue } from './issues.ts';
+import type { Extension } from '../fhir/datatypes.ts';
+import type { FhirIssue } from '../fhir/issues.ts';
 
 export const WORKING_HOURS_URL = 'https://fhir-records.dev/StructureDefinition/working-hours';
 
@@ -211,6 +211,11 @@ export function parseWorkingHours(extensions: readonly Extension[] | undefined):
   }
   return { hours: issues.length > 0 ? [] : hours, issues };
 }
+
+/** The working hours of a stored practitioner (validated when it was written). */
+export const workingHoursOf = (practitioner: {
+  extension?: readonly Extension[] | undefined;
+}): WorkingHours[] => parseWorkingHours(practitioner.extension).hours;
 
 /** Sorted, with overlapping and touching intervals joined. */
 export function mergeIntervals(intervals: readonly Interval[]): Interval[] {

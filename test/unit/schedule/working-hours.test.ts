@@ -11,7 +11,7 @@ import {
   workingWindows,
   zonedInstant,
   zoneOffset,
-} from '../../../shared/fhir/working-hours.ts';
+} from '../../../shared/schedule/working-hours.ts';
 
 const at = (text: string): number => Date.parse(text);
 const day = (text: string): number => Date.parse(`${text}T00:00:00Z`) / 86_400_000;
