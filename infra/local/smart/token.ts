@@ -184,6 +184,18 @@ async function accessTokenClaims(context: TokenContext, token: string, base: str
 }
 
 /**
+ * What introspection and revocation start from: the calling client, authenticated as at the
+ * token endpoint, the token it presents, and that token's claims if it is one of our access tokens.
+ */
+async function presentedToken(request: AuthorizationRequest, context: TokenContext) {
+  const base = baseUrlOf(request);
+  const form = formOf(request);
+  const caller = await authenticateClient(form, context.dataDir, context.grants, `${base}/auth/token`);
+  const presented = required(form, 'token');
+  return { caller, presented, claims: await accessTokenClaims(context, presented, base) };
+}
+
+/**
  * `POST /auth/introspect` (RFC 7662). The caller authenticates as a client; a public client
  * learns only about its own tokens, whose content it holds anyway.
  */
@@ -191,14 +203,10 @@ export async function introspect(
   request: AuthorizationRequest,
   context: TokenContext,
 ): Promise<AuthorizationAnswer> {
-  const base = baseUrlOf(request);
-  const form = formOf(request);
-  const caller = await authenticateClient(form, context.dataDir, context.grants, `${base}/auth/token`);
-  const presented = required(form, 'token');
+  const { caller, presented, claims } = await presentedToken(request, context);
   const visible = (clientId: unknown) =>
     caller.method === 'private_key_jwt' || clientId === caller.client.client_id;
 
-  const claims = await accessTokenClaims(context, presented, base);
   if (claims && visible(claims.client_id)) {
     return json(200, {
       active: true,
@@ -233,11 +241,7 @@ export async function revoke(
   request: AuthorizationRequest,
   context: TokenContext,
 ): Promise<AuthorizationAnswer> {
-  const base = baseUrlOf(request);
-  const form = formOf(request);
-  const caller = await authenticateClient(form, context.dataDir, context.grants, `${base}/auth/token`);
-  const presented = required(form, 'token');
-  const claims = await accessTokenClaims(context, presented, base);
+  const { caller, presented, claims } = await presentedToken(request, context);
   if (claims) {
     if (claims.client_id === caller.client.client_id && claims.jti && claims.exp) {
       context.grants.revoke(claims.jti, claims.exp);
