@@ -39,6 +39,11 @@ export async function api(path: string, options: CallOptions = {}): Promise<ApiR
     headers,
     ...(body !== undefined ? { body } : {}),
   });
+  return answerOf(response);
+}
+
+/** A response read whole: status, headers, text and the JSON it holds (undefined if none). */
+export async function answerOf(response: Response): Promise<ApiResponse> {
   const text = await response.text();
   let json: unknown;
   try {

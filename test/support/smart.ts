@@ -3,7 +3,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
-import { type ApiResponse, baseUrl, dataDir } from './api.ts';
+import { type ApiResponse, answerOf, baseUrl, dataDir } from './api.ts';
 import { ROOT } from './gateway.ts';
 
 export interface CliRun {
@@ -47,14 +47,7 @@ export async function post(path: string, parameters: Record<string, string>): Pr
     body: new URLSearchParams(parameters).toString(),
     redirect: 'manual',
   });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = text.length > 0 ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, json, text };
+  return answerOf(response);
 }
 
 export const REDIRECT_URI = 'https://app.example.test/callback';
