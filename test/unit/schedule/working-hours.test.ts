@@ -12,21 +12,10 @@ import {
   zonedInstant,
   zoneOffset,
 } from '../../../shared/schedule/working-hours.ts';
+import { workingHours } from '../../support/schedule.ts';
 
 const at = (text: string): number => Date.parse(text);
 const day = (text: string): number => Date.parse(`${text}T00:00:00Z`) / 86_400_000;
-
-function hoursExtension(days: string[], start: string, end: string, timeZone: string): Extension {
-  return {
-    url: WORKING_HOURS_URL,
-    extension: [
-      ...days.map((code) => ({ url: 'daysOfWeek', valueCode: code })),
-      { url: 'availableStartTime', valueTime: start },
-      { url: 'availableEndTime', valueTime: end },
-      { url: 'timeZone', valueCode: timeZone },
-    ],
-  };
-}
 
 const amsterdam: WorkingHours = {
   days: ['mon', 'tue', 'wed', 'thu', 'fri'],
@@ -39,7 +28,7 @@ describe('working hours', () => {
   it('reads the working-hours extension into days, times and zone', () => {
     const { hours, issues } = parseWorkingHours([
       { url: 'http://example.org/other', valueString: 'ignored' },
-      hoursExtension(['mon', 'fri'], '08:30:00', '12:00:00', 'America/New_York'),
+      workingHours(['mon', 'fri'], '08:30:00', '12:00:00', 'America/New_York'),
     ]);
     expect(issues).toEqual([]);
     expect(hours).toEqual([
@@ -49,9 +38,9 @@ describe('working hours', () => {
 
   it('refuses a reversed window, an unknown zone, a bad day and times off the grid, naming each', () => {
     const { hours, issues } = parseWorkingHours([
-      hoursExtension(['mon'], '17:00:00', '09:00:00', 'Europe/Amsterdam'),
-      hoursExtension(['funday'], '09:00:00', '12:00:00', 'Mars/Olympus_Mons'),
-      hoursExtension(['tue', 'tue'], '09:02:00', '25:00:00', '+01:00'),
+      workingHours(['mon'], '17:00:00', '09:00:00', 'Europe/Amsterdam'),
+      workingHours(['funday'], '09:00:00', '12:00:00', 'Mars/Olympus_Mons'),
+      workingHours(['tue', 'tue'], '09:02:00', '25:00:00', '+01:00'),
     ]);
     expect(hours).toEqual([]);
     expect(issues).toEqual([
