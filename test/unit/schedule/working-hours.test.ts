@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Extension } from '../../../shared/fhir/datatypes.ts';
 import {
   freeBusy,
   isTimeZone,
   mergeIntervals,
   parseWorkingHours,
-  WORKING_HOURS_URL,
   type WorkingHours,
   withinWorkingHours,
   workingWindows,
