@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { UnauthorizedError } from '../base/errors.ts';
 import { ROLES, type Role } from '../routes.ts';
 import { ClaimsRefusedError, type RefusedClaims } from './errors.ts';
+import { parseScopes, type Scope } from './scopes.ts';
 
 /** Who is calling, from verified JWT claims (the Cognito authorizer's, or the local gateway's). */
 export interface Principal {
@@ -10,6 +11,13 @@ export interface Principal {
   org: string;
   patientId?: string;
   practitionerId?: string;
+  /**
+   * The SMART grant of an access token (its `scope` claim, parsed). Absent for ID tokens
+   * (`npm run token`, Cognito sign-in), which keep their role's full rights.
+   */
+  scopes?: readonly Scope[];
+  /** The SMART launch context's patient (`patient` claim, from `launch/patient`). */
+  launchPatient?: string;
 }
 
 const fhirId = z.string().check(z.regex(/^[A-Za-z0-9\-.]{1,64}$/));
@@ -33,6 +41,9 @@ const Claims = z.object({
   'custom:org': fhirId,
   'custom:patientId': z.optional(fhirId),
   'custom:practitionerId': z.optional(fhirId),
+  /** Space-separated, as the authorization server granted it (RFC 6749 §3.3). */
+  scope: z.optional(z.string().check(z.maxLength(4096))),
+  patient: z.optional(fhirId),
 });
 
 const isRole = (group: string): group is Role => (ROLES as readonly string[]).includes(group);
@@ -78,5 +89,9 @@ export function principalFromClaims(claims: unknown): Principal {
     principal.practitionerId = practitionerId;
   }
   if (role === 'admin' && practitionerId) principal.practitionerId = practitionerId;
+  const scope = parsed.data.scope;
+  // Scopes this server would not grant are ignored: they can only narrow, never widen.
+  if (scope !== undefined) principal.scopes = parseScopes(scope).scopes;
+  if (parsed.data.patient) principal.launchPatient = parsed.data.patient;
   return principal;
 }

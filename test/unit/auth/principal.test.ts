@@ -57,3 +57,41 @@ describe('the Principal from authorizer claims', () => {
     expect(principal.patientId).toBeUndefined();
   });
 });
+
+describe("the Principal's SMART grant", () => {
+  const patientClaims = {
+    sub: 'p',
+    'cognito:groups': 'patient',
+    'custom:org': 'org-1',
+    'custom:patientId': 'pat-1',
+  };
+
+  it('carries the parsed scopes and the launch patient of an access token', () => {
+    const principal = principalFromClaims({
+      ...patientClaims,
+      scope: 'launch/patient openid patient/*.rs patient/Observation.rs?category=vital-signs',
+      patient: 'pat-1',
+    });
+    expect(principal.launchPatient).toBe('pat-1');
+    expect(principal.scopes?.map((scope) => scope.text)).toEqual([
+      'launch/patient',
+      'openid',
+      'patient/*.rs',
+      'patient/Observation.rs?category=vital-signs',
+    ]);
+  });
+
+  it('has no scopes for an ID token, which keeps the role its full rights', () => {
+    const principal = principalFromClaims(patientClaims);
+    expect(principal.scopes).toBeUndefined();
+    expect(principal.launchPatient).toBeUndefined();
+  });
+
+  it('has an empty grant when the scope claim holds nothing this server grants', () => {
+    expect(principalFromClaims({ ...patientClaims, scope: 'bogus patient/x.zz' }).scopes).toEqual([]);
+  });
+
+  it('refuses a launch patient that is not a FHIR id', () => {
+    expect(statusOf(() => principalFromClaims({ ...patientClaims, patient: 'a b/../c' }))).toBe(403);
+  });
+});
