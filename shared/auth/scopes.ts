@@ -4,6 +4,9 @@
  * only narrow what the user's role and care relationships allow, never widen it.
  */
 
+import type { RouteDef } from '../routes.ts';
+import type { Principal } from './principal.ts';
+
 /** Whose data a resource scope reaches: the launch patient's, the user's, or a backend's. */
 export type ScopeContext = 'patient' | 'user' | 'system';
 
@@ -192,3 +195,43 @@ export function scopeCovers(registered: readonly Scope[], requested: Scope): boo
 const sameParameters = (one: ResourceScope['parameters'], other: ResourceScope['parameters']): boolean =>
   one.length === other.length &&
   one.every(([name, value], at) => other[at]?.[0] === name && other[at]?.[1] === value);
+
+/** The SMART interaction each FHIR interaction of the route table needs; none for batch and system routes. */
+const ROUTE_INTERACTIONS: Partial<Record<RouteDef['interaction'], Interaction>> = {
+  read: 'r',
+  vread: 'r',
+  'history-instance': 'r',
+  // Operations ($everything, $access-report, $availability) read the type they are on.
+  operation: 'r',
+  'search-type': 's',
+  create: 'c',
+  update: 'u',
+  patch: 'u',
+  delete: 'd',
+};
+
+/**
+ * Whose data the principal's resource scopes are read for: `patient/` for a patient user or a
+ * launch with a patient context, `user/` otherwise. A clinician's `patient/` scopes count only
+ * with a launch patient, whose compartment is then all they reach.
+ */
+export const scopeContextOf = (principal: Pick<Principal, 'role' | 'launchPatient'>): ScopeContext =>
+  principal.role === 'patient' || principal.launchPatient !== undefined ? 'patient' : 'user';
+
+/**
+ * The scope decision for one route: undefined when scopes do not apply (an ID token, which keeps
+ * its role's full rights, or a route without a resource type, such as batch, whose entries are
+ * each checked on their own route).
+ */
+export function routeScopeDecision(
+  principal: Pick<Principal, 'role' | 'launchPatient' | 'scopes'>,
+  def: Pick<RouteDef, 'resourceType' | 'interaction'>,
+): ScopeDecision | undefined {
+  const interaction = ROUTE_INTERACTIONS[def.interaction];
+  if (!principal.scopes || !def.resourceType || !interaction) return undefined;
+  return scopeAllows(principal.scopes, {
+    context: scopeContextOf(principal),
+    resourceType: def.resourceType,
+    interaction,
+  });
+}
