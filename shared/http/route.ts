@@ -11,6 +11,7 @@ import { formSearch, isFormSearch } from './middleware/form-search.ts';
 import { negotiate } from './middleware/negotiate.ts';
 import { observe } from './middleware/observe.ts';
 import { respond } from './middleware/respond.ts';
+import { scopes } from './middleware/scopes.ts';
 import { baseUrlOf, type Event, type Result, stateOf } from './middleware/state.ts';
 import { type CursorBinding, cursorBinding, type LinkBase, pathOf } from './page-links.ts';
 import { formatOf, parseBody, parseWith, queryOf, takeSummary } from './query.ts';
@@ -127,6 +128,7 @@ function routeFor<P extends Schema | undefined, Q extends Schema | undefined, B 
     .use(respond())
     .use(audit(def))
     .use(authenticate(def))
+    .use(scopes(def))
     .use(formSearch(def))
     .use(negotiate())
     .handler(async (event: Event) => {
