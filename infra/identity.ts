@@ -25,6 +25,11 @@ export class Identity extends Construct {
   readonly userPool: UserPool;
   readonly client: UserPoolClient;
 
+  /** Every app client of the pool: the authorizer accepts tokens issued to these only. */
+  get appClients(): readonly UserPoolClient[] {
+    return [this.client];
+  }
+
   constructor(scope: Construct, id: string, props: IdentityProps) {
     super(scope, id);
 

@@ -40,6 +40,12 @@ const StageSchema = z
     wafRateLimit: z._default(z.coerce.number().check(z.int(), z.gte(10)), 2000),
     /** Minutes between runs of the seal job: how long a complete hour waits for its digest at most. */
     sealIntervalMinutes: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(60)), 5),
+    /**
+     * The Cognito domain prefix of the managed login (`<prefix>.auth.<region>.amazoncognito.com`),
+     * which the SMART authorization endpoints stand on. Unique per region across AWS accounts,
+     * so a real deployment sets its own.
+     */
+    authDomainPrefix: z.optional(z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/))),
   })
   .check(
     z.refine((cfg) => (cfg.customDomain === undefined) === (cfg.certificateArn === undefined), {
@@ -64,6 +70,7 @@ export const STAGE_CONTEXT_KEYS = [
   'apiBurstLimit',
   'wafRateLimit',
   'sealIntervalMinutes',
+  'authDomainPrefix',
 ] as const;
 
 export class StageConfigError extends Error {
@@ -90,3 +97,7 @@ export function parseStageConfig(lookup: (key: string) => unknown): StageConfig 
   }
   return parsed.data;
 }
+
+/** The managed login's domain prefix: the stage's own, or one derived from the stage name. */
+export const authDomainPrefixOf = (stage: Pick<StageConfig, 'stage' | 'authDomainPrefix'>): string =>
+  stage.authDomainPrefix ?? `fhir-records-${stage.stage}`;
