@@ -1,5 +1,6 @@
 import { createLocalJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
-import { ASSERTION_ALGORITHMS, type ClientRegistration, findClient } from './clients.ts';
+import { ASSERTION_ALGORITHMS } from '../../../shared/auth/smart-configuration.ts';
+import { type ClientRegistration, findClient } from './clients.ts';
 import type { GrantStore } from './grants.ts';
 import { OAuthError } from './oauth.ts';
 

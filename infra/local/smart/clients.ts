@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { parseScopes } from '../../../shared/auth/scopes.ts';
+import { ASSERTION_ALGORITHMS } from '../../../shared/auth/smart-configuration.ts';
 import { createFile, readIfExists } from './files.ts';
 
 /**
@@ -14,7 +15,6 @@ const clientsDir = (dataDir: string): string => join(dataDir, 'smart', 'clients'
 const CLIENT_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** The algorithms SMART Backend Services names for client assertions. */
-export const ASSERTION_ALGORITHMS = ['RS384', 'ES384'] as const;
 
 const PublicJwk = z.looseObject({
   kty: z.enum(['RSA', 'EC']),

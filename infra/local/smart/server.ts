@@ -1,6 +1,6 @@
+import { SMART_PATHS, smartConfiguration } from '../../../shared/auth/smart-configuration.ts';
 import { log } from '../../../shared/base/logger.ts';
 import { authorize } from './authorize.ts';
-import { smartConfiguration } from './discovery.ts';
 import { GrantStore } from './grants.ts';
 import {
   type AuthorizationAnswer,
@@ -21,23 +21,23 @@ export const AUTHORIZATION_BODY_LIMIT = 64 * 1024;
 type Endpoint = (request: AuthorizationRequest, context: TokenContext) => Promise<AuthorizationAnswer>;
 
 const ENDPOINTS: Readonly<Record<string, Partial<Record<string, Endpoint>>>> = {
-  '/.well-known/smart-configuration': {
+  [SMART_PATHS.configuration]: {
     GET: async (request) => json(200, smartConfiguration(baseUrlOf(request))),
   },
-  '/auth/jwks': {
+  [SMART_PATHS.jwks]: {
     GET: async (_request, context) => ({
       status: 200,
       headers: { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=300' },
       body: JSON.stringify({ keys: [context.issuer.publicJwk] }),
     }),
   },
-  '/auth/authorize': {
+  [SMART_PATHS.authorize]: {
     GET: async (request, context) => authorize(request, context.dataDir, context.grants),
     POST: async (request, context) => authorize(request, context.dataDir, context.grants),
   },
-  '/auth/token': { POST: token },
-  '/auth/introspect': { POST: introspect },
-  '/auth/revoke': { POST: revoke },
+  [SMART_PATHS.token]: { POST: token },
+  [SMART_PATHS.introspect]: { POST: introspect },
+  [SMART_PATHS.revoke]: { POST: revoke },
 };
 
 export interface AuthorizationServer {
