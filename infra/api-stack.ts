@@ -211,6 +211,14 @@ export class ApiStack extends Stack {
         seals: props.jobs.some(([jobId, def]) => jobId === fnId && def.access.auditLog === 'seal'),
         archives: props.jobs.some(([jobId, def]) => jobId === fnId && def.access.auditLog === 'stream'),
       })),
+      // A failing trigger fails every sign-in; a throttled one too.
+      ...[this.smartLogin.preTokenGeneration, this.smartLogin.authorize].map((fn) => ({
+        id: `SmartLogin-${fn.node.id}`,
+        function: fn.function,
+        logGroup: fn.logGroup,
+        seals: false,
+        archives: false,
+      })),
     ];
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stage: stage.stage,

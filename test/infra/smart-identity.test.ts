@@ -228,3 +228,16 @@ describe('the authorize facade', () => {
     expect(JSON.stringify(variables.AUTHORIZATION_SERVER)).toContain('amazoncognito.com');
   });
 });
+
+describe('the SMART login’s alarms', () => {
+  it('alarms when the trigger or the facade fails or is throttled: a failing trigger fails every sign-in', () => {
+    const alarms = resourcesOfType(synth.apiTemplate, 'AWS::CloudWatch::Alarm').map(([, a]) => props(a));
+    for (const fn of [synth.api.smartLogin.preTokenGeneration, synth.api.smartLogin.authorize]) {
+      const id = logicalId(synth, fn.function);
+      const metrics = alarms
+        .filter((alarm) => JSON.stringify(alarm.Dimensions ?? []).includes(id))
+        .map((alarm) => alarm.MetricName);
+      expect(metrics.sort(), fn.node.id).toEqual(['Errors', 'Throttles']);
+    }
+  });
+});
