@@ -56,6 +56,8 @@ export class SmartLogin extends Construct {
         'Cognito pre-token generation (V2): SMART claims (tenant, record, launch patient, fhirUser)',
       grants: NO_ACCESS,
       environment: fhirBase ? { FHIR_BASE_URL: fhirBase } : {},
+      synchronousInvocation:
+        'Invoked synchronously by Cognito during sign-in and refresh only: a failure fails that token request, which the app retries; there is no asynchronous event to dead-letter.',
     });
     // Version 2 is what customizes access tokens (Essentials or Plus feature plan).
     identity.userPool.addTrigger(

@@ -51,6 +51,10 @@ const SmartAppSchema = z.strictObject({
   /** Space-separated SMART scopes, each one Cognito can grant (shared/auth/cognito-scopes.ts). */
   scopes: z.string().check(
     z.refine((value) => value.split(' ').some((scope) => scope.length > 0), { message: 'no scope' }),
+    // Cognito allows an app client at most 50 OAuth scopes, `openid` being one.
+    z.refine((value) => new Set(value.split(' ').filter((scope) => scope.length > 0)).size <= 49, {
+      message: 'at most 49 scopes besides openid (Cognito allows an app client 50)',
+    }),
     z.superRefine((value, ctx) => {
       for (const scope of value.split(' ').filter((part) => part.length > 0)) {
         if (cognitoScopeOf(scope, GRANTABLE) === undefined) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStageConfig, StageConfigError } from '../../infra/stage.ts';
+import { parseStageConfig, ROUTE_RESOURCE_TYPES, StageConfigError } from '../../infra/stage.ts';
 
 const from = (context: Record<string, unknown>) => parseStageConfig((key) => context[key]);
 
@@ -69,6 +69,24 @@ describe('stage context', () => {
         /patient\/Observation\.rs is not a scope/,
       ],
       ['no scope', { scopes: ' ' }, /smartApps\.0\.scopes: no scope/],
+      [
+        'more scopes than Cognito allows a client',
+        {
+          scopes: ROUTE_RESOURCE_TYPES.flatMap((type) =>
+            ['patient', 'user'].flatMap((context) =>
+              ['rs', 'cruds', 'read', 'write'].map((suffix) => `${context}/${type}.${suffix}`),
+            ),
+          )
+            .concat(
+              ['r', 's', 'rs', 'c', 'u', 'd', 'cu', 'cud', 'cruds', 'read', 'write'].flatMap((suffix) => [
+                `patient/*.${suffix}`,
+                `user/*.${suffix}`,
+              ]),
+            )
+            .join(' '),
+        },
+        /at most 49 scopes/,
+      ],
       ['a plain-http redirect URI', { redirectUris: ['http://app.example.com/callback'] }, /redirectUris\.0/],
       [
         'a redirect URI with a fragment',
