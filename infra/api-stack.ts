@@ -15,8 +15,7 @@ import type { RecordsKeys } from './keys.ts';
 import { type MonitoredFunction, Monitoring } from './monitoring.ts';
 import { RouteFunction } from './route-function.ts';
 import { SmartLogin } from './smart-login.ts';
-import type { StageConfig } from './stage.ts';
-import { pascalCaseOf } from './stage.ts';
+import { pascalCaseOf, type StageConfig } from './stage.ts';
 import type { RecordsStorage } from './storage.ts';
 import { ApiFirewall } from './waf.ts';
 
