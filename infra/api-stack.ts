@@ -14,7 +14,8 @@ import { Identity } from './identity.ts';
 import type { RecordsKeys } from './keys.ts';
 import { type MonitoredFunction, Monitoring } from './monitoring.ts';
 import { RouteFunction } from './route-function.ts';
-import type { StageConfig } from './stage.ts';
+import { SmartLogin } from './smart-login.ts';
+import { pascalCaseOf, type StageConfig } from './stage.ts';
 import type { RecordsStorage } from './storage.ts';
 import { ApiFirewall } from './waf.ts';
 
@@ -42,6 +43,7 @@ export class ApiStack extends Stack {
   readonly routeFunctions: ReadonlyMap<string, RouteFunction>;
   readonly jobFunctions: ReadonlyMap<string, RouteFunction>;
   readonly monitoring: Monitoring;
+  readonly smartLogin: SmartLogin;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -81,7 +83,7 @@ export class ApiStack extends Stack {
       projectRoot: props.projectRoot,
     };
 
-    this.identity = new Identity(this, 'Identity', { stage: stage.stage });
+    this.identity = new Identity(this, 'Identity', { stage });
 
     const routeFunctions = new Map<string, RouteFunction>();
     for (const [routeId, def] of props.routes) {
@@ -174,6 +176,19 @@ export class ApiStack extends Stack {
       logsKey: keys.logsKey,
     });
 
+    this.smartLogin = new SmartLogin(this, 'SmartLogin', {
+      api: this.api.api,
+      identity: this.identity,
+      stage,
+      functions: {
+        targets,
+        logsKey: keys.logsKey,
+        reservedConcurrency: stage.reservedConcurrency,
+        memorySize: stage.memorySize,
+        projectRoot: props.projectRoot,
+      },
+    });
+
     new ApiFirewall(this, 'Firewall', {
       stage: this.api.api.deploymentStage,
       logsKey: keys.logsKey,
@@ -195,6 +210,14 @@ export class ApiStack extends Stack {
         seals: props.jobs.some(([jobId, def]) => jobId === fnId && def.access.auditLog === 'seal'),
         archives: props.jobs.some(([jobId, def]) => jobId === fnId && def.access.auditLog === 'stream'),
       })),
+      // A failing trigger fails every sign-in; a throttled one too.
+      ...[this.smartLogin.preTokenGeneration, this.smartLogin.authorize].map((fn) => ({
+        id: `SmartLogin-${fn.node.id}`,
+        function: fn.function,
+        logGroup: fn.logGroup,
+        seals: false,
+        archives: false,
+      })),
     ];
     this.monitoring = new Monitoring(this, 'Monitoring', {
       stage: stage.stage,
@@ -206,6 +229,16 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the FHIR API' });
     new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.identity.client.userPoolClientId });
+    new CfnOutput(this, 'ManagedLoginUrl', {
+      value: this.identity.domain.baseUrl(),
+      description: 'Cognito managed login behind the SMART authorization endpoint',
+    });
+    for (const { app, client } of this.identity.smartClients) {
+      new CfnOutput(this, `SmartClientId${pascalCaseOf(app.name)}`, {
+        value: client.userPoolClientId,
+        description: `SMART app ${app.name}: its client_id`,
+      });
+    }
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     if (this.api.domain) {
       new CfnOutput(this, 'CustomDomainTarget', {

@@ -26,6 +26,8 @@ export interface RouteFunctionProps {
   projectRoot: string;
   /** Only for asynchronously invoked functions (scheduled jobs). */
   deadLetterQueue?: IQueue;
+  /** Why a function without a dead-letter queue needs none; defaults to the API Gateway routes' reason. */
+  synchronousInvocation?: string;
   /** A role made elsewhere, for functions that a key or bucket policy names (infra/audit-chain.ts). */
   role?: Role;
 }
@@ -147,6 +149,7 @@ export class RouteFunction extends Construct {
       Validations.of(this.function).acknowledge({
         id: 'HIPAA.Security-LambdaDLQ',
         reason:
+          props.synchronousInvocation ??
           'Invoked synchronously by API Gateway only: a failure is returned to the caller as an OperationOutcome and recorded in the access log; there is no asynchronous event to dead-letter.',
       });
     }

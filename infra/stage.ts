@@ -1,4 +1,10 @@
 import * as z from 'zod/mini';
+import {
+  cognitoResourceServers,
+  cognitoScopeOf,
+  declaredCognitoScopes,
+} from '../shared/auth/cognito-scopes.ts';
+import { routeEntries } from '../shared/routes.ts';
 
 /**
  * A deployment stage, read from CDK context (`cdk.json` or `-c key=value`). Context values
@@ -15,6 +21,78 @@ const originList = z.pipe(
       .filter((part) => part.length > 0),
   ),
 );
+
+/** The resource types of the route table: what the Cognito resource servers declare scopes for. */
+export const ROUTE_RESOURCE_TYPES: readonly string[] = [
+  ...new Set(routeEntries().flatMap(([, def]) => (def.resourceType ? [def.resourceType] : []))),
+].sort();
+
+const GRANTABLE = declaredCognitoScopes(cognitoResourceServers(ROUTE_RESOURCE_TYPES));
+
+/** Cognito accepts https callback URLs, and plain http for localhost only (native and dev apps). */
+const redirectUri = z.string().check(
+  z.refine(
+    (value) => {
+      if (!URL.canParse(value)) return false;
+      const url = new URL(value);
+      return (
+        url.hash === '' &&
+        (url.protocol === 'https:' || (url.protocol === 'http:' && url.hostname === 'localhost'))
+      );
+    },
+    { message: 'a redirect URI is an https URL (http only for localhost), without a fragment' },
+  ),
+);
+
+const SmartAppSchema = z.strictObject({
+  /** Kebab-case: it names the app client and, in PascalCase, its stack output. */
+  name: z.string().check(z.regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/), z.maxLength(48)),
+  redirectUris: z.array(redirectUri).check(z.minLength(1), z.maxLength(100)),
+  /** Space-separated SMART scopes, each one Cognito can grant (shared/auth/cognito-scopes.ts). */
+  scopes: z.string().check(
+    z.refine((value) => value.split(' ').some((scope) => scope.length > 0), { message: 'no scope' }),
+    // Cognito allows an app client at most 50 OAuth scopes, `openid` being one.
+    z.refine((value) => new Set(value.split(' ').filter((scope) => scope.length > 0)).size <= 49, {
+      message: 'at most 49 scopes besides openid (Cognito allows an app client 50)',
+    }),
+    z.superRefine((value, ctx) => {
+      for (const scope of value.split(' ').filter((part) => part.length > 0)) {
+        if (cognitoScopeOf(scope, GRANTABLE) === undefined) {
+          ctx.issues.push({
+            code: 'custom',
+            input: value,
+            message: `${scope} is not a scope Cognito can grant (system/ and granular scopes are not, nor types the API does not serve)`,
+          });
+        }
+      }
+    }),
+  ),
+});
+export type SmartApp = z.infer<typeof SmartAppSchema>;
+
+/** A JSON array in cdk.json, or the same JSON as a string from `-c smartApps='[...]'`. */
+const smartAppList = z.pipe(
+  z.transform((value: unknown): unknown => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value);
+    } catch {
+      return 'not JSON';
+    }
+  }),
+  z.array(SmartAppSchema, { error: 'a JSON list of { name, redirectUris, scopes }' }).check(
+    z.refine((apps) => new Set(apps.map((app) => pascalCaseOf(app.name))).size === apps.length, {
+      message: 'SMART app names must be unique',
+    }),
+  ),
+);
+
+/** `patient-app` -> `PatientApp`: construct ids and stack output names. */
+export const pascalCaseOf = (name: string): string =>
+  name
+    .split('-')
+    .map((part) => `${part.charAt(0).toUpperCase()}${part.slice(1)}`)
+    .join('');
 
 const StageSchema = z
   .object({
@@ -46,6 +124,8 @@ const StageSchema = z
      * so a real deployment sets its own.
      */
     authDomainPrefix: z.optional(z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/))),
+    /** The SMART apps registered as public Cognito app clients (authorization code with PKCE). */
+    smartApps: z._default(smartAppList, []),
   })
   .check(
     z.refine((cfg) => (cfg.customDomain === undefined) === (cfg.certificateArn === undefined), {
@@ -71,6 +151,7 @@ export const STAGE_CONTEXT_KEYS = [
   'wafRateLimit',
   'sealIntervalMinutes',
   'authDomainPrefix',
+  'smartApps',
 ] as const;
 
 export class StageConfigError extends Error {

@@ -114,3 +114,73 @@ export function config(): Config {
   current ??= parseConfig(process.env);
   return current;
 }
+
+/**
+ * The SMART login functions in AWS (functions/smart/pre-token.ts and authorize.ts), which touch
+ * no table or key and so are not given the routes' configuration.
+ */
+const json = <T>(schema: z.ZodMiniType<T>) =>
+  z.pipe(
+    z.string(),
+    z.pipe(
+      z.transform((text: string): unknown => {
+        try {
+          return JSON.parse(text);
+        } catch {
+          return undefined;
+        }
+      }),
+      schema,
+    ),
+  );
+
+const SmartClientSchema = z.object({
+  clientId: z.string().check(z.minLength(1)),
+  redirectUris: z.array(z.string().check(z.minLength(1))),
+  /** The Cognito scopes the app client is allowed (shared/auth/cognito-scopes.ts), `openid` included. */
+  scopes: z.array(z.string().check(z.minLength(1))),
+});
+export type SmartClient = z.infer<typeof SmartClientSchema>;
+
+const SmartTriggerEnvSchema = z.object({
+  /** The FHIR base URL when the stage has a custom domain: `fhirUser` is absolute then. */
+  FHIR_BASE_URL: z.optional(z.url({ protocol: /^https$/ })),
+});
+
+const SmartLoginEnvSchema = z.object({
+  ...SmartTriggerEnvSchema.shape,
+  /** The managed login's Cognito domain, `https://<prefix>.auth.<region>.amazoncognito.com`. */
+  AUTHORIZATION_SERVER: z.url({ protocol: /^https$/ }),
+  /** The registered SMART apps as JSON: `[{"clientId","redirectUris":[..],"scopes":[..]}]`. */
+  SMART_CLIENTS: json(z.array(SmartClientSchema)),
+});
+
+export type SmartTriggerConfig = z.infer<typeof SmartTriggerEnvSchema>;
+export type SmartLoginConfig = z.infer<typeof SmartLoginEnvSchema>;
+
+function parseWith<T>(schema: z.ZodMiniType<T>, env: Record<string, string | undefined>): T {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ');
+    throw new ConfigError(`invalid configuration: ${fields}`);
+  }
+  return parsed.data;
+}
+
+export const parseSmartTriggerConfig = (env: Record<string, string | undefined>): SmartTriggerConfig =>
+  parseWith(SmartTriggerEnvSchema, env);
+export const parseSmartLoginConfig = (env: Record<string, string | undefined>): SmartLoginConfig =>
+  parseWith(SmartLoginEnvSchema, env);
+
+let smartTrigger: SmartTriggerConfig | undefined;
+let smartLogin: SmartLoginConfig | undefined;
+
+export function smartTriggerConfig(): SmartTriggerConfig {
+  smartTrigger ??= parseSmartTriggerConfig(process.env);
+  return smartTrigger;
+}
+
+export function smartLoginConfig(): SmartLoginConfig {
+  smartLogin ??= parseSmartLoginConfig(process.env);
+  return smartLogin;
+}

@@ -4,6 +4,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { PROJECT_ROOT } from '../../infra/records-app.ts';
+import { SMART_PATHS } from '../../shared/auth/smart-configuration.ts';
 import { type JobDef, jobs, type RouteDef, routeEntries } from '../../shared/routes.ts';
 import { recordsTable, tableDefs } from '../../shared/tables.ts';
 import { type CfnResourceJson, resourcesOfType, type SynthesizedApp, synthRecordsApp } from './synth.ts';
@@ -27,6 +28,8 @@ const props = (resource: CfnResourceJson | undefined): Record<string, unknown> =
 let synth: SynthesizedApp;
 const routes = routeEntries();
 const jobCount = Object.keys(jobs).length;
+/** Outside the route table: the pre-token-generation trigger and the authorize facade (infra/smart-login.ts). */
+const smartLoginFunctions = 2;
 
 beforeAll(() => {
   synth = synthRecordsApp();
@@ -539,8 +542,8 @@ describe('IAM', () => {
 describe('functions and routes', () => {
   const functions = () => resourcesOfType(synth.apiTemplate, 'AWS::Lambda::Function');
 
-  it('has exactly one Lambda function per route and job', () => {
-    expect(functions()).toHaveLength(routes.length + jobCount);
+  it('has exactly one Lambda function per route and job, and the SMART login functions', () => {
+    expect(functions()).toHaveLength(routes.length + jobCount + smartLoginFunctions);
     expect(synth.api.routeFunctions.size).toBe(routes.length);
     expect(synth.api.jobFunctions.size).toBe(jobCount);
   });
@@ -643,7 +646,9 @@ describe('functions and routes', () => {
       }
     }
     const nonPreflight = [...methods.keys()].filter((key) => !key.startsWith('OPTIONS '));
-    expect(nonPreflight.sort()).toEqual(routes.map(([, def]) => `${def.method} ${def.path}`).sort());
+    expect(nonPreflight.sort()).toEqual(
+      [...routes.map(([, def]) => `${def.method} ${def.path}`), `GET ${SMART_PATHS.authorize}`].sort(),
+    );
   });
 
   it('answers CORS preflight for the portal origin only, with the FHIR headers', () => {
@@ -669,7 +674,7 @@ describe('functions and routes', () => {
     const logsKey = synth.data.getLogicalId(synth.data.keys.logsKey.node.defaultChild as CfnElement);
     const groups = resourcesOfType(synth.apiTemplate, 'AWS::Logs::LogGroup');
     // One per function, the API access log, the WAF log.
-    expect(groups).toHaveLength(routes.length + jobCount + 2);
+    expect(groups).toHaveLength(routes.length + jobCount + smartLoginFunctions + 2);
     for (const [id, group] of groups) {
       expect(props(group).RetentionInDays, id).toBe(2192);
       expect(JSON.stringify(props(group).KmsKeyId), id).toContain(logsKey);

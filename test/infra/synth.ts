@@ -18,6 +18,18 @@ export const TEST_CONTEXT = {
   customDomain: 'api.example.com',
   certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
   alarmEmail: 'ops@example.com',
+  smartApps: [
+    {
+      name: 'patient-app',
+      redirectUris: ['https://app.example.com/callback', 'http://localhost:5173/callback'],
+      scopes: 'openid fhirUser launch/patient offline_access patient/Patient.rs patient/Appointment.rs',
+    },
+    {
+      name: 'clinician-portal',
+      redirectUris: ['https://portal.example.com/smart/callback'],
+      scopes: 'openid fhirUser user/Patient.cruds user/Appointment.cruds',
+    },
+  ],
 };
 
 const CfnResource = z.object({
