@@ -20,6 +20,16 @@ function walkthroughScript(): string {
   return blocks.join('\n');
 }
 
+/** The SMART section's standalone launch with curl, which goes on from the walk-through's patient. */
+function smartLaunchScript(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n**A standalone launch with curl**');
+  expect(start, 'README has no SMART launch walk-through').toBeGreaterThan(0);
+  const block = /^```sh\n([\s\S]*?)^```$/m.exec(readme.slice(start));
+  expect(block, 'the SMART launch walk-through has no sh block').not.toBeNull();
+  return block?.[1] ?? '';
+}
+
 function runBash(
   script: string,
   env: Record<string, string>,
@@ -49,8 +59,11 @@ afterAll(async () => {
 });
 
 describe('the README walk-through', () => {
-  it('runs verbatim: every call succeeds, the search finds the patient after the PUT, and the booking answers 201', async () => {
-    const { code, out, err } = await runBash(walkthroughScript(), { API: gateway.url, DATA_DIR: dataDir });
+  it('runs verbatim: every call succeeds, the search finds the patient after the PUT, the booking answers 201, and the SMART launch after it reads her visit and is refused a write', async () => {
+    const { code, out, err } = await runBash(`${walkthroughScript()}\n${smartLaunchScript()}`, {
+      API: gateway.url,
+      DATA_DIR: dataDir,
+    });
     expect(code, `stderr:\n${err}\nstdout:\n${out}`).toBe(0);
 
     const lines = out.split('\n');
@@ -79,6 +92,20 @@ describe('the README walk-through', () => {
     expect(out).toMatch(/"resourceType":"Slot"[^\n]*"status":"free"/);
     expect(out).toMatch(/^HTTP\/1\.1 201 /m);
     expect(out).toMatch(/"resourceType":"Appointment"[^\n]*"status":"booked"/);
+
+    // Then SMART's standalone launch: the token answer, her visit, the refused write.
+    const granted = json.find((body) => field(body, 'token_type') === 'Bearer');
+    expect(granted, out).toMatchObject({ scope: 'launch/patient openid fhirUser patient/*.rs' });
+    expect(field(granted, 'patient')).toBe(field(searchset, 'entry', 0, 'resource', 'id'));
+    expect(typeof field(granted, 'id_token')).toBe('string');
+    const visits = ofType('searchset').find((body) =>
+      JSON.stringify(body).includes('"resourceType":"Appointment"'),
+    );
+    expect(field(visits, 'entry', 0, 'resource', 'status')).toBe('booked');
+    expect(json.at(-1)).toMatchObject({
+      resourceType: 'OperationOutcome',
+      issue: [{ code: 'forbidden', diagnostics: "the token's scopes do not grant patient/Appointment.c" }],
+    });
   }, 120_000);
 });
 

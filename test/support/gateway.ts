@@ -14,6 +14,9 @@ export interface RunningGateway {
   stop(): Promise<number | null>;
 }
 
+/** The clinician portal's origin in the tests' CORS allow-list. */
+export const PORTAL_ORIGIN = 'https://portal.example.test';
+
 export const newDataDir = (): string => mkdtempSync(join(tmpdir(), 'fhir-records-test-'));
 
 /** Starts `npm start`'s entry point as a child process, as a user would, on a free port. */
@@ -31,7 +34,7 @@ export async function startGateway(
       DATA_DIR: dataDir,
       PORT: String(port),
       HOST: '127.0.0.1',
-      CORS_ORIGINS: 'https://portal.example.test',
+      CORS_ORIGINS: PORTAL_ORIGIN,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { newDataDir, type RunningGateway, startGateway } from './gateway.ts';
+import { freePort } from '../../infra/local/dynamodb.ts';
+import { newDataDir, PORTAL_ORIGIN, type RunningGateway, startGateway } from './gateway.ts';
 import { FIXTURE_PHI, secretsInLog } from './log-scan.ts';
 
 declare module 'vitest' {
@@ -9,6 +10,8 @@ declare module 'vitest' {
     baseUrl: string;
     dataDir: string;
     gatewayLog: string;
+    /** The loopback port of the SMART browser test's app, an allowed CORS origin of the gateway. */
+    smartAppPort: number;
   }
 }
 
@@ -17,10 +20,16 @@ let gateway: RunningGateway | undefined;
 /** One gateway over one DynamoDB Local for the whole run, in a temporary data dir. */
 export async function setup(project: TestProject): Promise<void> {
   const dataDir = newDataDir();
-  gateway = await startGateway(dataDir);
+  // A browser SMART app calls the API and the token endpoint from its own origin, so that origin
+  // is allowed as an operator allows an app's origin: in CORS_ORIGINS, before the gateway starts.
+  const smartAppPort = await freePort();
+  gateway = await startGateway(dataDir, {
+    CORS_ORIGINS: `${PORTAL_ORIGIN},http://127.0.0.1:${smartAppPort}`,
+  });
   project.provide('baseUrl', gateway.url);
   project.provide('dataDir', dataDir);
   project.provide('gatewayLog', gateway.logFile);
+  project.provide('smartAppPort', smartAppPort);
 }
 
 /**
