@@ -13,6 +13,12 @@ import { practitionerDefinition } from './resources/practitioner.ts';
 
 export const ROLES = ['patient', 'clinician', 'compliance', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
+/**
+ * The roles a backend service (SMART Backend Services: a token with no user behind it) acts
+ * with: it manages (an export, a sync) or reviews the access log; it is never a patient and
+ * treats nobody, so it has no care relationship to rest a clinician's rights on.
+ */
+export const BACKEND_ROLES = ['admin', 'compliance'] as const satisfies readonly Role[];
 
 /** FHIR AuditEvent.action: Create, Read, Update, Delete, Execute. */
 export type AuditAction = 'C' | 'R' | 'U' | 'D' | 'E';

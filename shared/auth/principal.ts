@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { UnauthorizedError } from '../base/errors.ts';
-import { ROLES, type Role } from '../routes.ts';
+import { BACKEND_ROLES, ROLES, type Role } from '../routes.ts';
 import { ClaimsRefusedError, type RefusedClaims } from './errors.ts';
 import { parseScopes, type Scope } from './scopes.ts';
 
@@ -18,6 +18,11 @@ export interface Principal {
   scopes?: readonly Scope[];
   /** The SMART launch context's patient (`patient` claim, from `launch/patient`). */
   launchPatient?: string;
+  /**
+   * A SMART Backend Services token: the client is its own subject (`sub` = `client_id`), no
+   * user stands behind it, and its `system/` scopes are the ones that count.
+   */
+  backendService?: true;
 }
 
 const fhirId = z.string().check(z.regex(/^[A-Za-z0-9\-.]{1,64}$/));
@@ -44,6 +49,7 @@ const Claims = z.object({
   /** Space-separated, as the authorization server granted it (RFC 6749 §3.3). */
   scope: z.optional(z.string().check(z.maxLength(4096))),
   patient: z.optional(fhirId),
+  client_id: z.optional(z.string().check(z.maxLength(128))),
 });
 
 const isRole = (group: string): group is Role => (ROLES as readonly string[]).includes(group);
@@ -93,5 +99,11 @@ export function principalFromClaims(claims: unknown): Principal {
   // Scopes this server would not grant are ignored: they can only narrow, never widen.
   if (scope !== undefined) principal.scopes = parseScopes(scope).scopes;
   if (parsed.data.patient) principal.launchPatient = parsed.data.patient;
+  if (scope !== undefined && parsed.data.client_id === parsed.data.sub) {
+    if (!(BACKEND_ROLES as readonly Role[]).includes(role) || principal.launchPatient !== undefined) {
+      throw refuse(`a backend service acts with one of the roles ${BACKEND_ROLES.join(', ')} and no patient`);
+    }
+    principal.backendService = true;
+  }
   return principal;
 }

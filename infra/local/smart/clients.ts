@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as z from 'zod/mini';
 import { parseScopes } from '../../../shared/auth/scopes.ts';
 import { ASSERTION_ALGORITHMS } from '../../../shared/auth/smart-configuration.ts';
+import { BACKEND_ROLES } from '../../../shared/routes.ts';
 import { createFile, readIfExists } from './files.ts';
 
 /**
@@ -38,6 +39,12 @@ const ClientRegistration = z.object({
   jwks: z.optional(Jwks),
   /** The scopes the client may ask for, space-separated. */
   scope: z.string(),
+  /**
+   * A backend service's standing: the organization whose records it reaches and the role whose
+   * rights bound its system/ scopes (there is no user behind its token to take them from).
+   */
+  org: z.optional(z.string().check(z.regex(/^[A-Za-z0-9\-.]{1,64}$/))),
+  role: z.optional(z.enum(BACKEND_ROLES)),
   registered: z.string(),
 });
 export type ClientRegistration = z.infer<typeof ClientRegistration>;
@@ -56,6 +63,9 @@ export interface ClientRequest {
   public: boolean;
   jwks?: unknown;
   scopes: string;
+  /** A backend service's organization and role; an app's users bring their own. */
+  org?: string | undefined;
+  role?: string | undefined;
 }
 
 /**
@@ -94,6 +104,21 @@ export function registerClient(dataDir: string, request: ClientRequest): ClientR
     }
   }
 
+  if (backend && (request.org === undefined || request.role === undefined)) {
+    throw new ClientRegistrationError(
+      `a backend service acts for one organization with one role: give --org <org> and --role ${BACKEND_ROLES.join('|')}`,
+    );
+  }
+  if (!backend && (request.org !== undefined || request.role !== undefined)) {
+    throw new ClientRegistrationError(
+      '--org and --role are for backend services: an app acts with the rights of its signed-in user',
+    );
+  }
+  const role = BACKEND_ROLES.find((known) => known === request.role);
+  if (backend && role === undefined) {
+    throw new ClientRegistrationError(`--role must be one of ${BACKEND_ROLES.join(', ')}`);
+  }
+
   let jwks: ClientJwks | undefined;
   if (request.jwks !== undefined) {
     const parsed = Jwks.safeParse(request.jwks);
@@ -112,10 +137,17 @@ export function registerClient(dataDir: string, request: ClientRequest): ClientR
     token_endpoint_auth_method: request.public ? 'none' : 'private_key_jwt',
     ...(jwks ? { jwks } : {}),
     scope: scopes.map((scope) => scope.text).join(' '),
+    ...(backend ? { org: request.org, role } : {}),
     registered: new Date().toISOString(),
   };
   const checked = ClientRegistration.safeParse(registration);
-  if (!checked.success) throw new ClientRegistrationError('--name must be 1 to 200 characters');
+  if (!checked.success) {
+    throw new ClientRegistrationError(
+      checked.error.issues.some((issue) => issue.path[0] === 'org')
+        ? '--org must be an organization id (letters, digits, - and ., at most 64)'
+        : '--name must be 1 to 200 characters',
+    );
+  }
   createFile(
     join(clientsDir(dataDir), `${registration.client_id}.json`),
     `${JSON.stringify(checked.data, null, 2)}\n`,

@@ -94,6 +94,13 @@ export async function token(
       'client_credentials is for clients that authenticate with private_key_jwt',
     );
   }
+  const { org, role } = caller.client;
+  if (org === undefined || role === undefined || caller.client.redirect_uris.length > 0) {
+    throw new OAuthError(
+      'unauthorized_client',
+      'client_credentials is for backend services, registered with --jwks, --org and --role and no redirect URI',
+    );
+  }
   const { scopes, refused } = parseScopes(form.get('scope') ?? '');
   if (refused[0]) throw new OAuthError('invalid_scope', `${refused[0].scope}: ${refused[0].reason}`);
   if (scopes.length === 0) throw new OAuthError('invalid_scope', 'scope is required');
@@ -110,7 +117,9 @@ export async function token(
     }
   }
   const grant: Grant = { clientId, scope: scopes.map((scope) => scope.text).join(' '), aud: base };
-  const issued = await signAccessToken(context.issuer, grant, undefined, BACKEND_TOKEN_LIFETIME_SECONDS);
+  // The backend is its own subject (sub = client_id): the API reads that as the system/ context.
+  const service = { sub: clientId, role, org };
+  const issued = await signAccessToken(context.issuer, grant, service, BACKEND_TOKEN_LIFETIME_SECONDS);
   return json(200, {
     access_token: issued.token,
     token_type: 'Bearer',

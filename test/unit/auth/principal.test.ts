@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { principalFromClaims } from '../../../shared/auth/principal.ts';
+import { scopeContextOf } from '../../../shared/auth/scopes.ts';
 import { HttpError } from '../../../shared/base/errors.ts';
 
 const statusOf = (run: () => unknown): number | undefined => {
@@ -93,5 +94,40 @@ describe("the Principal's SMART grant", () => {
 
   it('refuses a launch patient that is not a FHIR id', () => {
     expect(statusOf(() => principalFromClaims({ ...patientClaims, patient: 'a b/../c' }))).toBe(403);
+  });
+});
+
+describe('a backend service’s Principal', () => {
+  const backendClaims = {
+    sub: 'client-abcdefghijklmnop',
+    client_id: 'client-abcdefghijklmnop',
+    'cognito:groups': ['admin'],
+    'custom:org': 'org-1',
+    scope: 'system/Patient.rs',
+  };
+
+  it('is a backend service when the client is its own subject, and reads system/ scopes', () => {
+    const principal = principalFromClaims(backendClaims);
+    expect(principal.backendService).toBe(true);
+    expect(scopeContextOf(principal)).toBe('system');
+  });
+
+  it('is an app’s user when the client and the subject differ', () => {
+    const principal = principalFromClaims({ ...backendClaims, sub: 'a-user' });
+    expect(principal.backendService).toBeUndefined();
+    expect(scopeContextOf(principal)).toBe('user');
+  });
+
+  it('refuses a backend token with a role that needs a user (patient, clinician) or with a launch patient', () => {
+    expect(
+      statusOf(() =>
+        principalFromClaims({
+          ...backendClaims,
+          'cognito:groups': ['clinician'],
+          'custom:practitionerId': 'pr-1',
+        }),
+      ),
+    ).toBe(403);
+    expect(statusOf(() => principalFromClaims({ ...backendClaims, patient: 'pat-1' }))).toBe(403);
   });
 });

@@ -107,8 +107,12 @@ describe('client registrations', () => {
       public: false,
       jwks: { keys: [ecKey] },
       scopes: 'system/*.rs',
+      org: 'org-a',
+      role: 'compliance',
     });
     expect(client.token_endpoint_auth_method).toBe('private_key_jwt');
+    expect(client.org).toBe('org-a');
+    expect(client.role).toBe('compliance');
   });
 
   it('refuse what cannot work or would be unsafe', () => {
@@ -134,6 +138,40 @@ describe('client registrations', () => {
         scopes: 'system/*.rs',
       },
       { name: 'A', redirectUris: ['https://a.test/cb'], public: true, scopes: 'patient/*.x' },
+      // A backend service without the organization or role it acts with, or with a user's role.
+      {
+        name: 'A',
+        redirectUris: [],
+        public: false,
+        jwks: { keys: [ecKey] },
+        scopes: 'system/*.rs',
+        org: 'org-a',
+      },
+      {
+        name: 'A',
+        redirectUris: [],
+        public: false,
+        jwks: { keys: [ecKey] },
+        scopes: 'system/*.rs',
+        role: 'admin',
+      },
+      {
+        name: 'A',
+        redirectUris: [],
+        public: false,
+        jwks: { keys: [ecKey] },
+        scopes: 'system/*.rs',
+        org: 'org-a',
+        role: 'patient',
+      },
+      {
+        name: 'A',
+        redirectUris: ['https://a.test/cb'],
+        public: true,
+        scopes: 'patient/*.rs',
+        org: 'org-a',
+        role: 'admin',
+      },
       { name: '', redirectUris: ['https://a.test/cb'], public: true, scopes: 'patient/*.rs' },
     ];
     for (const request of refused) {
