@@ -4,6 +4,8 @@
  * only narrow what the user's role and care relationships allow, never widen it.
  */
 
+import { matchesCriteria } from '../fhir/search-match.ts';
+import type { SearchParameter } from '../resources/definition.ts';
 import type { RouteDef } from '../routes.ts';
 import type { Principal } from './principal.ts';
 
@@ -211,12 +213,17 @@ const ROUTE_INTERACTIONS: Partial<Record<RouteDef['interaction'], Interaction>> 
 };
 
 /**
- * Whose data the principal's resource scopes are read for: `patient/` for a patient user or a
- * launch with a patient context, `user/` otherwise. A clinician's `patient/` scopes count only
- * with a launch patient, whose compartment is then all they reach.
+ * Whose data the principal's resource scopes are read for: `system/` for a backend service,
+ * `patient/` for a patient user or a launch with a patient context, `user/` otherwise. A
+ * clinician's `patient/` scopes count only with a launch patient, whose compartment is then
+ * all they reach.
  */
-export const scopeContextOf = (principal: Pick<Principal, 'role' | 'launchPatient'>): ScopeContext =>
-  principal.role === 'patient' || principal.launchPatient !== undefined ? 'patient' : 'user';
+export const scopeContextOf = (
+  principal: Pick<Principal, 'role' | 'launchPatient' | 'backendService'>,
+): ScopeContext => {
+  if (principal.backendService) return 'system';
+  return principal.role === 'patient' || principal.launchPatient !== undefined ? 'patient' : 'user';
+};
 
 /**
  * The scope decision for one route: undefined when scopes do not apply (an ID token, which keeps
@@ -224,7 +231,7 @@ export const scopeContextOf = (principal: Pick<Principal, 'role' | 'launchPatien
  * each checked on their own route).
  */
 export function routeScopeDecision(
-  principal: Pick<Principal, 'role' | 'launchPatient' | 'scopes'>,
+  principal: Pick<Principal, 'role' | 'launchPatient' | 'scopes' | 'backendService'>,
   def: Pick<RouteDef, 'resourceType' | 'interaction'>,
 ): ScopeDecision | undefined {
   const interaction = ROUTE_INTERACTIONS[def.interaction];
@@ -234,4 +241,66 @@ export function routeScopeDecision(
     resourceType: def.resourceType,
     interaction,
   });
+}
+
+/** What a token's scopes say about one resource it reaches (the role policy has said yes already). */
+export type ResourceScopeAccess =
+  | { allowed: true }
+  /** `hide`: outside the launch patient's compartment, answered 404 like any record one may not see. */
+  | { allowed: false; hide: boolean; message: string };
+
+export interface ScopedResource {
+  resourceType: string;
+  /** The type's search parameters, which a granular scope's restriction is evaluated with. */
+  searchParameters: readonly SearchParameter[];
+  resource: unknown;
+  /** The patient whose compartment holds it; undefined for a type in no Patient compartment. */
+  compartmentPatient: string | undefined;
+}
+
+/**
+ * The scopes' word on one resource, after the route's scope check let the request in: a
+ * `patient/` token with a launch patient reaches only that patient's compartment (resources
+ * in none, such as a Practitioner, stay reachable), and a granular scope
+ * (`patient/Appointment.rs?status=booked`) only resources its restriction matches.
+ */
+export function resourceScopeAccess(
+  principal: Pick<Principal, 'role' | 'launchPatient' | 'scopes' | 'backendService'>,
+  interaction: Interaction,
+  scoped: ScopedResource,
+): ResourceScopeAccess {
+  if (!principal.scopes) return { allowed: true };
+  const context = scopeContextOf(principal);
+  if (
+    context === 'patient' &&
+    principal.launchPatient !== undefined &&
+    scoped.compartmentPatient !== undefined &&
+    scoped.compartmentPatient !== principal.launchPatient
+  ) {
+    return { allowed: false, hide: true, message: "the token's patient/ scopes reach only the launch patient's compartment" };
+  }
+  const decision = scopeAllows(principal.scopes, {
+    context,
+    resourceType: scoped.resourceType,
+    interaction,
+  });
+  if (!decision.allowed) {
+    return { allowed: false, hide: false, message: `the token's scopes do not grant ${decision.missing}` };
+  }
+  if (decision.restrictions.length === 0) return { allowed: true };
+  if (
+    decision.restrictions.some((criteria) =>
+      matchesCriteria(scoped.resource, scoped.searchParameters, criteria),
+    )
+  ) {
+    return { allowed: true };
+  }
+  const granted = decision.restrictions
+    .map((criteria) => criteria.map(([name, value]) => `${name}=${value}`).join('&'))
+    .join(' or ');
+  return {
+    allowed: false,
+    hide: false,
+    message: `the token's scopes grant ${context}/${scoped.resourceType}.${interaction} only where ${granted}`,
+  };
 }

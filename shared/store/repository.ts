@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Intent, PatientAccess } from '../auth/policy.ts';
+import { type Interaction, resourceScopeAccess } from '../auth/scopes.ts';
 import { tableNames } from '../base/dynamo.ts';
 import {
   BadRequestError,
@@ -69,12 +70,54 @@ function enforce(request: StoreRequest, reference: string, decision: PatientAcce
   if (decision.breakGlass) patientAccessOf(request).breakGlass(reference);
 }
 
-/** The head of `id` if the caller may `intent` it (deleted or not); 404 for unknown. */
+const compartmentPatientOf = <T>(type: ResourceType<T>, id: string, resource: T): string | undefined =>
+  type.patientCompartment === 'self' ? id : type.compartmentPatient?.(resource);
+
+/** Whether the token's scopes reach this resource (launch patient, granular restriction). */
+const scopesReach = <T>(
+  request: StoreRequest,
+  type: ResourceType<T>,
+  id: string,
+  resource: T,
+  interaction: Interaction,
+) =>
+  resourceScopeAccess(request.principal, interaction, {
+    resourceType: type.resourceType,
+    searchParameters: type.searchParameters,
+    resource,
+    compartmentPatient: compartmentPatientOf(type, id, resource),
+  });
+
+/**
+ * A SMART token's refusal of one resource: a stored resource outside the launch patient's
+ * compartment is not known (404), as for a role; anything else, and a resource being written
+ * outside it (`stored` false), is a 403 naming the scope.
+ */
+function enforceScopes<T>(
+  request: StoreRequest,
+  type: ResourceType<T>,
+  id: string,
+  resource: T,
+  interaction: Interaction,
+  stored = true,
+): void {
+  const access = scopesReach(request, type, id, resource, interaction);
+  if (access.allowed) return;
+  throw access.hide && stored
+    ? new NotFoundError(`${referenceOf(type, id)} is not known`)
+    : new ForbiddenError(access.message);
+}
+
+/**
+ * The head of `id` if the caller may `intent` it (deleted or not) and the token's scopes reach
+ * it for `interaction`; 404 for unknown.
+ */
 async function authorize<T>(
   request: StoreRequest,
   type: ResourceType<T>,
   id: string,
   intent: Intent,
+  interaction: Interaction = 'r',
 ): Promise<Stored<T>> {
   noteSubject(request, type, id);
   const stored = await getHead(type, request.principal.org, id);
@@ -82,6 +125,7 @@ async function authorize<T>(
   if (!stored) throw new NotFoundError(`${reference} is not known`);
   if (type.compartmentPatient) request.audit.concernsPatient(type.compartmentPatient(stored.resource));
   if (type.access) enforce(request, reference, await type.access(request, stored, intent));
+  enforceScopes(request, type, id, stored.resource, interaction);
   return stored;
 }
 
@@ -256,6 +300,7 @@ export async function createResource<T extends WithMeta>(
   const checked = type.beforeCreate ? await type.beforeCreate(request, resource) : resource;
   const id = randomUUID();
   noteSubject(request, type, id);
+  enforceScopes(request, type, id, checked, 'c', false);
   try {
     return {
       stored: await writeVersion(request, type, id, checked, undefined, idempotency),
@@ -323,9 +368,10 @@ export async function updateResource<T extends WithMeta>(
       details: [{ location: `${type.resourceType}.id`, message: 'must equal the id in the URL' }],
     });
   }
-  const current = live(type, await authorize(request, type, id, changeIntent(type)));
+  const current = live(type, await authorize(request, type, id, changeIntent(type), 'u'));
   expectVersion(type, current, ifMatch);
   await type.beforeChange?.(request, current, resource);
+  enforceScopes(request, type, id, resource, 'u', false);
   return writeVersion(request, type, id, resource, current);
 }
 
@@ -337,11 +383,12 @@ export async function patchResource<T extends WithMeta>(
   ifMatch: number | undefined,
   operations: JsonPatch,
 ): Promise<Stored<T>> {
-  const current = live(type, await authorize(request, type, id, changeIntent(type)));
+  const current = live(type, await authorize(request, type, id, changeIntent(type), 'u'));
   type.beforePatch?.(request, current, operations);
   expectVersion(type, current, ifMatch);
   const next = patchedResource(type, current.resource, operations);
   await type.beforeChange?.(request, current, next);
+  enforceScopes(request, type, id, next, 'u', false);
   return writeVersion(request, type, id, next, current);
 }
 
@@ -353,7 +400,7 @@ export async function deleteResource<T>(
   ifMatch: number | undefined,
 ): Promise<void> {
   const org = request.principal.org;
-  const current = await authorize(request, type, id, changeIntent(type));
+  const current = await authorize(request, type, id, changeIntent(type), 'd');
   if (current.deleted) return;
   expectVersion(type, current, ifMatch, false);
   const table = tableNames().records;
@@ -394,6 +441,8 @@ export async function searchResources<T, Q extends SearchQuery>(
     // An unreadable head is logged and left out rather than failing the page for everyone.
     for (const head of await getHeads(type, principal.org, ids, { skipUnreadable: true })) {
       if (head.deleted || (plan.matches && !plan.matches(head))) continue;
+      // What the token's scopes do not reach is left out, as what the role may not see.
+      if (!scopesReach(request, type, head.id, head.resource, 's').allowed) continue;
       const decision = type.access ? await type.access(request, head, 'read') : ALLOWED;
       if (decision.allowed) shown.set(head.id, { head, breakGlass: decision.breakGlass });
     }

@@ -3,10 +3,13 @@ import {
   type Interaction,
   parseScope,
   parseScopes,
+  resourceScopeAccess,
   type Scope,
   scopeAllows,
   scopeCovers,
 } from '../../../shared/auth/scopes.ts';
+import { appointmentDefinition } from '../../../shared/resources/appointment.ts';
+import { practitionerDefinition } from '../../../shared/resources/practitioner.ts';
 
 const scopesOf = (text: string): Scope[] => {
   const { scopes, refused } = parseScopes(text);
@@ -182,5 +185,68 @@ describe('what a registration covers', () => {
       const covered = scopesOf(text).every((scope) => scopeCovers(registered, scope));
       expect(covered, text).toBe(false);
     }
+  });
+});
+
+describe('what the scopes say about one resource', () => {
+  const appointmentOf = (patientId: string, status: string) => ({
+    resourceType: 'Appointment',
+    status,
+    participant: [{ actor: { reference: `Patient/${patientId}` } }],
+  });
+  const scoped = (patientId: string, status = 'booked') => ({
+    resourceType: 'Appointment',
+    searchParameters: appointmentDefinition.searchParameters,
+    resource: appointmentOf(patientId, status),
+    compartmentPatient: patientId,
+  });
+  const clinicianLaunch = (scope: string) => ({
+    role: 'clinician' as const,
+    launchPatient: 'pat-1',
+    scopes: scopesOf(scope),
+  });
+
+  it('lets a launch reach only its patient’s compartment, hidden as 404 elsewhere', () => {
+    const principal = clinicianLaunch('launch/patient patient/*.rs');
+    expect(resourceScopeAccess(principal, 'r', scoped('pat-1'))).toEqual({ allowed: true });
+    expect(resourceScopeAccess(principal, 'r', scoped('pat-2'))).toMatchObject({
+      allowed: false,
+      hide: true,
+    });
+  });
+
+  it('leaves resources in no compartment reachable to a launch (a Practitioner)', () => {
+    const principal = clinicianLaunch('launch/patient patient/*.rs');
+    const practitioner = {
+      resourceType: 'Practitioner',
+      searchParameters: practitionerDefinition.searchParameters,
+      resource: { resourceType: 'Practitioner', id: 'pr-1' },
+      compartmentPatient: undefined,
+    };
+    expect(resourceScopeAccess(principal, 'r', practitioner)).toEqual({ allowed: true });
+  });
+
+  it('lets a granular scope reach only what its restriction matches, with a 403 naming it', () => {
+    const principal = clinicianLaunch('launch/patient patient/Appointment.rs?status=booked');
+    expect(resourceScopeAccess(principal, 's', scoped('pat-1', 'booked'))).toEqual({ allowed: true });
+    expect(resourceScopeAccess(principal, 'r', scoped('pat-1', 'cancelled'))).toEqual({
+      allowed: false,
+      hide: false,
+      message: "the token's scopes grant patient/Appointment.r only where status=booked",
+    });
+  });
+
+  it('takes any of several granular scopes, and none at all with a plain one beside them', () => {
+    const either = clinicianLaunch(
+      'patient/Appointment.rs?status=booked patient/Appointment.rs?status=fulfilled',
+    );
+    expect(resourceScopeAccess(either, 'r', scoped('pat-1', 'fulfilled')).allowed).toBe(true);
+    expect(resourceScopeAccess(either, 'r', scoped('pat-1', 'noshow')).allowed).toBe(false);
+    const plain = clinicianLaunch('patient/Appointment.rs?status=booked patient/Appointment.r');
+    expect(resourceScopeAccess(plain, 'r', scoped('pat-1', 'noshow')).allowed).toBe(true);
+  });
+
+  it('says nothing for an ID token (no scopes), which keeps its role’s rights', () => {
+    expect(resourceScopeAccess({ role: 'clinician' }, 'd', scoped('pat-2'))).toEqual({ allowed: true });
   });
 });
