@@ -3,7 +3,7 @@ import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { lambdaContext as invocationContext, proxyEvent } from '../shared/http/proxy-event.ts';
 import type { Call } from './workloads.ts';
 
-/** Claims as API Gateway's Cognito authorizer hands them to a function: strings. */
+/** The verified claims the stack's Lambda authorizer hands a function (shared/auth/api-tokens.ts). */
 export const claimsOf = (principal: { sub: string; role: string; org: string }): Record<string, string> => ({
   sub: principal.sub,
   'cognito:groups': principal.role,

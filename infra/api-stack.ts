@@ -14,6 +14,7 @@ import { Identity } from './identity.ts';
 import type { RecordsKeys } from './keys.ts';
 import { type MonitoredFunction, Monitoring } from './monitoring.ts';
 import { RouteFunction } from './route-function.ts';
+import { ApiAuthorizer, SmartEndpoints } from './smart-endpoints.ts';
 import { SmartLogin } from './smart-login.ts';
 import { pascalCaseOf, type StageConfig } from './stage.ts';
 import type { RecordsStorage } from './storage.ts';
@@ -44,6 +45,8 @@ export class ApiStack extends Stack {
   readonly jobFunctions: ReadonlyMap<string, RouteFunction>;
   readonly monitoring: Monitoring;
   readonly smartLogin: SmartLogin;
+  readonly authorizer: ApiAuthorizer;
+  readonly smartEndpoints: SmartEndpoints;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -169,24 +172,46 @@ export class ApiStack extends Stack {
       def,
       function: required(routeFunctions.get(routeId)).function,
     }));
+    const smartFunctions = {
+      targets,
+      logsKey: keys.logsKey,
+      reservedConcurrency: stage.reservedConcurrency,
+      memorySize: stage.memorySize,
+      projectRoot: props.projectRoot,
+    };
+    this.authorizer = new ApiAuthorizer(this, 'ApiAuthorizer', {
+      identity: this.identity,
+      tokenKey: keys.tokenKey,
+      functions: smartFunctions,
+    });
     this.api = new RecordsApi(this, 'Api', {
       stage,
-      userPool: this.identity.userPool,
+      authorizer: () => this.authorizer.authorizer,
       routes: apiRoutes,
       logsKey: keys.logsKey,
+    });
+    // From the API's id, not its URL: the URL names the deployment stage, which depends on
+    // every method, the token endpoint's among them (a cycle).
+    const fhirBase = stage.customDomain
+      ? `https://${stage.customDomain}`
+      : `https://${this.api.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${stage.stage}`;
+    this.authorizer.trustBackendTokensOf(fhirBase);
+    this.smartEndpoints = new SmartEndpoints(this, 'SmartEndpoints', {
+      api: this.api.api,
+      identity: this.identity,
+      stage,
+      fhirBase,
+      tokenKey: keys.tokenKey,
+      recordsTable: { tableArn: storage.records.tableArn, tableName: storage.records.tableName },
+      dataKeyArn: keys.dataKey.keyArn,
+      functions: smartFunctions,
     });
 
     this.smartLogin = new SmartLogin(this, 'SmartLogin', {
       api: this.api.api,
       identity: this.identity,
       stage,
-      functions: {
-        targets,
-        logsKey: keys.logsKey,
-        reservedConcurrency: stage.reservedConcurrency,
-        memorySize: stage.memorySize,
-        projectRoot: props.projectRoot,
-      },
+      functions: smartFunctions,
     });
 
     new ApiFirewall(this, 'Firewall', {
@@ -211,8 +236,14 @@ export class ApiStack extends Stack {
         archives: props.jobs.some(([jobId, def]) => jobId === fnId && def.access.auditLog === 'stream'),
       })),
       // A failing trigger fails every sign-in; a throttled one too.
-      ...[this.smartLogin.preTokenGeneration, this.smartLogin.authorize].map((fn) => ({
-        id: `SmartLogin-${fn.node.id}`,
+      ...[
+        this.smartLogin.preTokenGeneration,
+        this.smartLogin.authorize,
+        this.authorizer.function,
+        this.smartEndpoints.token,
+        this.smartEndpoints.configuration,
+      ].map((fn) => ({
+        id: `Smart-${fn.node.id}`,
         function: fn.function,
         logGroup: fn.logGroup,
         seals: false,

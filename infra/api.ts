@@ -3,9 +3,9 @@ import {
   AccessLogField,
   AccessLogFormat,
   AuthorizationType,
-  CognitoUserPoolsAuthorizer,
   type DomainName,
   EndpointType,
+  type IAuthorizer,
   type IResource,
   LambdaIntegration,
   LogGroupLogDestination,
@@ -16,7 +16,6 @@ import {
   SecurityPolicy,
 } from 'aws-cdk-lib/aws-apigateway';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
-import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -37,7 +36,8 @@ export interface ApiRoute {
 
 export interface RecordsApiProps {
   stage: StageConfig;
-  userPool: IUserPool;
+  /** The Lambda authorizer of every `jwt` route (infra/smart-endpoints.ts), asked for with the first. */
+  authorizer: () => IAuthorizer;
   routes: readonly ApiRoute[];
   logsKey: IKey;
 }
@@ -93,7 +93,7 @@ const GATEWAY_RESPONSES: readonly {
 ];
 
 /**
- * The REST API: one resource and method per route of the route table, the Cognito
+ * The REST API: one resource and method per route of the route table, the Lambda
  * authorizer on every `jwt` route, CORS preflight for the portal origin only, access
  * logs in JSON, execution logs at ERROR without data trace (a data trace would log PHI).
  */
@@ -101,8 +101,6 @@ export class RecordsApi extends Construct {
   readonly api: RestApi;
   readonly methods: ReadonlyMap<string, Method>;
   readonly domain: DomainName | undefined;
-  /** Undefined only if no route needs a token. */
-  readonly authorizer: CognitoUserPoolsAuthorizer | undefined;
 
   constructor(scope: Construct, id: string, props: RecordsApiProps) {
     super(scope, id);
@@ -136,7 +134,8 @@ export class RecordsApi extends Construct {
             responseLength: AccessLogField.contextResponseLength(),
             responseLatency: AccessLogField.contextResponseLatency(),
             integrationLatency: AccessLogField.contextIntegrationLatency(),
-            sub: AccessLogField.contextAuthorizerClaims('sub'),
+            // The authorizer's principal id: the token's subject (a user, or a backend client).
+            sub: AccessLogField.contextAuthorizerPrincipalId(),
             errorType: AccessLogField.contextErrorResponseType(),
             wafStatus: AccessLogField.contextWafResponseCode(),
           }),
@@ -179,15 +178,6 @@ export class RecordsApi extends Construct {
       },
     );
 
-    // Created with the first `jwt` route: an authorizer attached to no method fails synth.
-    let authorizer: CognitoUserPoolsAuthorizer | undefined;
-    const cognito = (): CognitoUserPoolsAuthorizer => {
-      authorizer ??= new CognitoUserPoolsAuthorizer(this, 'Authorizer', {
-        cognitoUserPools: [props.userPool],
-        identitySource: 'method.request.header.Authorization',
-      });
-      return authorizer;
-    };
     const validator = this.api.addRequestValidator('Validator', {
       validateRequestParameters: true,
       validateRequestBody: true,
@@ -204,15 +194,21 @@ export class RecordsApi extends Construct {
         new LambdaIntegration(route.function, { proxy: true, allowTestInvoke: false }),
         {
           operationName: route.id,
-          authorizationType: jwt ? AuthorizationType.COGNITO : AuthorizationType.NONE,
-          ...(jwt ? { authorizer: cognito() } : {}),
+          authorizationType: jwt ? AuthorizationType.CUSTOM : AuthorizationType.NONE,
+          ...(jwt ? { authorizer: props.authorizer() } : {}),
           requestValidator: validator,
           requestParameters: Object.fromEntries(
             pathParameters.map((name) => [`method.request.path.${name}`, true]),
           ),
         },
       );
-      if (!jwt) {
+      if (jwt) {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-COG4',
+          reason:
+            "Verified by the stack's Lambda TOKEN authorizer (infra/smart-endpoints.ts): the user pool's ID and access tokens (signature, issuer, app client) and the SMART backend services' tokens signed with the KMS token key, which a Cognito authorizer cannot verify.",
+        });
+      } else {
         Validations.of(method).acknowledge(
           {
             id: 'AwsSolutions-APIG4',
@@ -228,7 +224,6 @@ export class RecordsApi extends Construct {
       methodsByResource.set(resource, [...(methodsByResource.get(resource) ?? []), route.def.method]);
     }
     this.methods = methods;
-    this.authorizer = authorizer;
 
     for (const [resource, verbs] of methodsByResource) {
       const preflight = resource.addCorsPreflight({

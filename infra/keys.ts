@@ -20,6 +20,8 @@ export class RecordsKeys extends Construct {
   readonly indexKey: Key;
   /** ECDSA P-256 signatures over the hourly audit digests. */
   readonly signingKey: Key;
+  /** RSA signatures (RS384) of the access tokens the SMART token function issues to backend services. */
+  readonly tokenKey: Key;
   /** CloudWatch Logs encryption of every log group of the stage. */
   readonly logsKey: Key;
   /** The access log's Object Lock archive (S3 SSE-KMS). */
@@ -60,6 +62,18 @@ export class RecordsKeys extends Construct {
         this,
         SIGNING_USE.filter((action) => action !== 'kms:Sign'),
       ),
+    });
+
+    // Asymmetric: the authorizer verifies with the public half (kms:GetPublicKey), and only the
+    // token function's role is granted kms:Sign (infra/smart-endpoints.ts). RSA for RS384, the
+    // algorithm SMART Backend Services names first; 2048 bits keeps each Sign call cheap.
+    this.tokenKey = new Key(this, 'TokenKey', {
+      description: `fhir-records ${props.stage}: SMART backend access tokens (RSA, RS384)`,
+      keySpec: KeySpec.RSA_2048,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      pendingWindow,
+      removalPolicy: RemovalPolicy.RETAIN,
+      policy: keyPolicy(this, ['kms:Sign', 'kms:GetPublicKey']),
     });
 
     // Readers of the archive (auditors) decrypt through IAM; only the stream consumer's role

@@ -4,7 +4,8 @@ import {
   cognitoScopeOf,
   declaredCognitoScopes,
 } from '../shared/auth/cognito-scopes.ts';
-import { routeEntries } from '../shared/routes.ts';
+import { parseScopes } from '../shared/auth/scopes.ts';
+import { BACKEND_ROLES, routeEntries } from '../shared/routes.ts';
 
 /**
  * A deployment stage, read from CDK context (`cdk.json` or `-c key=value`). Context values
@@ -71,20 +72,71 @@ const SmartAppSchema = z.strictObject({
 export type SmartApp = z.infer<typeof SmartAppSchema>;
 
 /** A JSON array in cdk.json, or the same JSON as a string from `-c smartApps='[...]'`. */
+const jsonOrValue = z.transform((value: unknown): unknown => {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return 'not JSON';
+  }
+});
+
 const smartAppList = z.pipe(
-  z.transform((value: unknown): unknown => {
-    if (typeof value !== 'string') return value;
-    try {
-      return JSON.parse(value);
-    } catch {
-      return 'not JSON';
-    }
-  }),
+  jsonOrValue,
   z.array(SmartAppSchema, { error: 'a JSON list of { name, redirectUris, scopes }' }).check(
     z.refine((apps) => new Set(apps.map((app) => pascalCaseOf(app.name))).size === apps.length, {
       message: 'SMART app names must be unique',
     }),
   ),
+);
+
+/**
+ * A backend service (SMART Backend Services): its public keys (inline or at an https JWKS URL),
+ * its `system/` scopes, the organization whose records it reaches and the role it acts with.
+ * Its `name` is its `client_id`.
+ */
+const publicJwk = z.looseObject({ kty: z.enum(['RSA', 'EC']) }).check(
+  z.refine((key) => !['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((member) => member in key), {
+    message: 'a registered key is public: no private members (d, p, q, ...)',
+  }),
+);
+const SmartBackendClientSchema = z
+  .strictObject({
+    name: z.string().check(z.regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/), z.maxLength(64)),
+    jwks: z.optional(z.strictObject({ keys: z.array(publicJwk).check(z.minLength(1), z.maxLength(4)) })),
+    jwksUrl: z.optional(z.url({ protocol: /^https$/ })),
+    scopes: z.string().check(
+      z.refine(
+        (value) => {
+          const { scopes, refused } = parseScopes(value);
+          return (
+            refused.length === 0 &&
+            scopes.length > 0 &&
+            scopes.every((scope) => scope.kind === 'resource' && scope.context === 'system')
+          );
+        },
+        { message: 'system/ scopes only, e.g. "system/Patient.rs system/AuditEvent.rs"' },
+      ),
+    ),
+    org: z.string().check(z.regex(/^[A-Za-z0-9\-.]{1,64}$/)),
+    role: z.enum(BACKEND_ROLES),
+  })
+  .check(
+    z.refine((client) => (client.jwks === undefined) !== (client.jwksUrl === undefined), {
+      message: 'give a backend client either jwks or jwksUrl',
+    }),
+  );
+export type SmartBackendClient = z.infer<typeof SmartBackendClientSchema>;
+
+const smartBackendClientList = z.pipe(
+  jsonOrValue,
+  z
+    .array(SmartBackendClientSchema, { error: 'a JSON list of { name, jwks | jwksUrl, scopes, org, role }' })
+    .check(
+      z.refine((clients) => new Set(clients.map((client) => client.name)).size === clients.length, {
+        message: 'backend client names must be unique',
+      }),
+    ),
 );
 
 /** `patient-app` -> `PatientApp`: construct ids and stack output names. */
@@ -126,6 +178,8 @@ const StageSchema = z
     authDomainPrefix: z.optional(z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/))),
     /** The SMART apps registered as public Cognito app clients (authorization code with PKCE). */
     smartApps: z._default(smartAppList, []),
+    /** The backend services the token function issues `system/` tokens to (client_credentials). */
+    smartBackendClients: z._default(smartBackendClientList, []),
   })
   .check(
     z.refine((cfg) => (cfg.customDomain === undefined) === (cfg.certificateArn === undefined), {
@@ -152,6 +206,7 @@ export const STAGE_CONTEXT_KEYS = [
   'sealIntervalMinutes',
   'authDomainPrefix',
   'smartApps',
+  'smartBackendClients',
 ] as const;
 
 export class StageConfigError extends Error {

@@ -155,6 +155,57 @@ const SmartLoginEnvSchema = z.object({
   SMART_CLIENTS: json(z.array(SmartClientSchema)),
 });
 
+const keyArn = z.string().check(z.regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/));
+
+/** The stack's Lambda authorizer (functions/smart/authorizer.ts): whose tokens it lets through. */
+const SmartAuthorizerEnvSchema = z.object({
+  AWS_REGION: z.string().check(z.minLength(1)),
+  /** `https://cognito-idp.<region>.amazonaws.com/<pool id>`: the user pool's tokens' `iss`. */
+  USER_POOL_ISSUER: z.url({ protocol: /^https$/ }),
+  /** The pool's app clients whose tokens the API takes, as JSON. */
+  USER_POOL_CLIENT_IDS: json(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+  /** The FHIR base URL: issuer and audience of the token function's backend tokens. */
+  TOKEN_ISSUER: z.url({ protocol: /^https$/ }),
+  TOKEN_KEY_ARN: keyArn,
+});
+
+const jwk = z.looseObject({ kty: z.string() });
+
+/** A backend service registered in the stage (infra/stage.ts `smartBackendClients`). */
+const BackendClientSchema = z.object({
+  clientId: z.string().check(z.minLength(1), z.maxLength(128)),
+  /** Its public keys inline, or where it publishes them. */
+  jwks: z.optional(z.object({ keys: z.array(jwk).check(z.minLength(1)) })),
+  jwksUrl: z.optional(z.url({ protocol: /^https$/ })),
+  scopes: z.string().check(z.minLength(1)),
+  org: z.string().check(z.regex(/^[A-Za-z0-9\-.]{1,64}$/)),
+  role: z.enum(['admin', 'compliance']),
+});
+export type BackendClient = z.infer<typeof BackendClientSchema>;
+
+/** The token function (functions/smart/token.ts). */
+const SmartTokenEnvSchema = z.object({
+  AWS_REGION: z.string().check(z.minLength(1)),
+  TOKEN_ISSUER: z.url({ protocol: /^https$/ }),
+  TOKEN_KEY_ARN: keyArn,
+  /** Where the `jti` of each used assertion is remembered (a conditional PutItem). */
+  RECORDS_TABLE: z.string().check(z.minLength(1)),
+  /** The managed login, whose `/oauth2/token` answers the apps' code and refresh grants. */
+  AUTHORIZATION_SERVER: z.url({ protocol: /^https$/ }),
+  SMART_BACKEND_CLIENTS: json(z.array(BackendClientSchema)),
+  /** The SMART apps' origins (of their redirect URIs): browsers there may read the token answer. */
+  SMART_APP_ORIGINS: json(z.array(z.string())),
+});
+
+/** The discovery document's function (functions/smart/configuration.ts). */
+const SmartDiscoveryEnvSchema = z.object({
+  /** The ID tokens' issuer (the user pool): OpenID Connect's `issuer`, its JWKS beside it. */
+  USER_POOL_ISSUER: z.url({ protocol: /^https$/ }),
+});
+
+export type SmartDiscoveryConfig = z.infer<typeof SmartDiscoveryEnvSchema>;
+export type SmartAuthorizerConfig = z.infer<typeof SmartAuthorizerEnvSchema>;
+export type SmartTokenConfig = z.infer<typeof SmartTokenEnvSchema>;
 export type SmartTriggerConfig = z.infer<typeof SmartTriggerEnvSchema>;
 export type SmartLoginConfig = z.infer<typeof SmartLoginEnvSchema>;
 
@@ -172,6 +223,13 @@ export const parseSmartTriggerConfig = (env: Record<string, string | undefined>)
 export const parseSmartLoginConfig = (env: Record<string, string | undefined>): SmartLoginConfig =>
   parseWith(SmartLoginEnvSchema, env);
 
+export const parseSmartAuthorizerConfig = (env: Record<string, string | undefined>): SmartAuthorizerConfig =>
+  parseWith(SmartAuthorizerEnvSchema, env);
+export const parseSmartDiscoveryConfig = (env: Record<string, string | undefined>): SmartDiscoveryConfig =>
+  parseWith(SmartDiscoveryEnvSchema, env);
+export const parseSmartTokenConfig = (env: Record<string, string | undefined>): SmartTokenConfig =>
+  parseWith(SmartTokenEnvSchema, env);
+
 let smartTrigger: SmartTriggerConfig | undefined;
 let smartLogin: SmartLoginConfig | undefined;
 
@@ -184,3 +242,7 @@ export function smartLoginConfig(): SmartLoginConfig {
   smartLogin ??= parseSmartLoginConfig(process.env);
   return smartLogin;
 }
+
+export const smartAuthorizerConfig = (): SmartAuthorizerConfig => parseSmartAuthorizerConfig(process.env);
+export const smartTokenConfig = (): SmartTokenConfig => parseSmartTokenConfig(process.env);
+export const smartDiscoveryConfig = (): SmartDiscoveryConfig => parseSmartDiscoveryConfig(process.env);

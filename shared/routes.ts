@@ -18,6 +18,19 @@ export type Role = (typeof ROLES)[number];
  * with: it manages (an export, a sync) or reviews the access log; it is never a patient and
  * treats nobody, so it has no care relationship to rest a clinician's rights on.
  */
+/**
+ * The SMART endpoints under the FHIR base URL, one list for the local authorization server, the
+ * AWS stack and the CapabilityStatement's security extension, so they cannot drift apart.
+ */
+export const SMART_PATHS = {
+  configuration: '/.well-known/smart-configuration',
+  jwks: '/auth/jwks',
+  authorize: '/auth/authorize',
+  token: '/auth/token',
+  introspect: '/auth/introspect',
+  revoke: '/auth/revoke',
+} as const;
+
 export const BACKEND_ROLES = ['admin', 'compliance'] as const satisfies readonly Role[];
 
 /** FHIR AuditEvent.action: Create, Read, Update, Delete, Execute. */

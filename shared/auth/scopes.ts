@@ -277,7 +277,11 @@ export function resourceScopeAccess(
     scoped.compartmentPatient !== undefined &&
     scoped.compartmentPatient !== principal.launchPatient
   ) {
-    return { allowed: false, hide: true, message: "the token's patient/ scopes reach only the launch patient's compartment" };
+    return {
+      allowed: false,
+      hide: true,
+      message: "the token's patient/ scopes reach only the launch patient's compartment",
+    };
   }
   const decision = scopeAllows(principal.scopes, {
     context,

@@ -1,17 +1,10 @@
 import { NON_RESOURCE_SCOPES } from './scopes.ts';
 
-/**
- * The SMART endpoints under the FHIR base URL, one list for the local authorization server, the
- * AWS stack and the CapabilityStatement's security extension, so they cannot drift apart.
- */
-export const SMART_PATHS = {
-  configuration: '/.well-known/smart-configuration',
-  jwks: '/auth/jwks',
-  authorize: '/auth/authorize',
-  token: '/auth/token',
-  introspect: '/auth/introspect',
-  revoke: '/auth/revoke',
-} as const;
+// The endpoints' paths sit with the route table, beside the paths it serves (the
+// CapabilityStatement names them too).
+import { SMART_PATHS } from '../routes.ts';
+
+export { SMART_PATHS };
 
 /** What SMART App Launch 2.0 §"SMART on FHIR Well-Known Configuration" asks for, and what is built. */
 export const CAPABILITIES = [

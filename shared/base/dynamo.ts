@@ -23,6 +23,10 @@ export function dynamo(): DynamoDBDocumentClient {
   return documentClient;
 }
 
+/** A client for a function that is not given the routes' configuration (the SMART token function). */
+export const regionalDynamo = (region: string): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(new DynamoDBClient({ region, maxAttempts: 3 }));
+
 export function setDynamo(client: DynamoDBDocumentClient | undefined): void {
   documentClient = client;
 }

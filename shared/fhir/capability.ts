@@ -1,4 +1,4 @@
-import { type RouteDef, routeEntries } from '../routes.ts';
+import { type RouteDef, routeEntries, SMART_PATHS } from '../routes.ts';
 
 const RESOURCE_INTERACTIONS = new Set([
   'read',
@@ -74,12 +74,23 @@ export function capabilityStatement(
           'JSON only (_format=json or application/fhir+json; XML answers 406). Searches serve _count, signed paging cursors and _summary=count. transaction Bundles are not supported (422).',
         security: {
           cors: true,
+          // SMART App Launch 2.0 §"Capability Sets": the endpoints, as the discovery document
+          // at /.well-known/smart-configuration gives them.
+          extension: [
+            {
+              url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+              extension: (['authorize', 'token', 'introspect', 'revoke'] as const).map((name) => ({
+                url: name,
+                valueUri: `${baseUrl}${SMART_PATHS[name]}`,
+              })),
+            },
+          ],
           service: [
             {
               coding: [
-                { system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth' },
+                { system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' },
               ],
-              text: 'Bearer JWT (Amazon Cognito user pool in AWS, the local issuer locally)',
+              text: 'SMART App Launch 2.0 and Backend Services: bearer JWTs (Amazon Cognito and the stack’s token function in AWS, the local authorization server locally)',
             },
           ],
         },

@@ -12,8 +12,8 @@ export interface ProxyRequest {
   query?: ReadonlyMap<string, string[]>;
   pathParameters?: Record<string, string>;
   body?: string | null;
-  /** The Cognito authorizer's claims (strings), or none for a public route. */
-  claims?: Record<string, string>;
+  /** The verified claims, or none for a public route: handed on as the stack's Lambda authorizer does. */
+  claims?: Record<string, unknown>;
   sourceIp: string;
   requestId: string;
   stage: string;
@@ -51,7 +51,9 @@ export function proxyEvent(request: ProxyRequest): APIGatewayProxyEvent {
     requestContext: {
       accountId: request.accountId ?? 'local',
       apiId: 'local',
-      authorizer: request.claims ? { claims: request.claims } : null,
+      authorizer: request.claims
+        ? { principalId: String(request.claims.sub), claims: JSON.stringify(request.claims) }
+        : null,
       protocol: 'HTTP/1.1',
       httpMethod: request.method,
       identity: {

@@ -45,3 +45,10 @@ export const idempotencyPk = (org: string, sub: string, keyHash: string): string
 export const IDEMPOTENCY_SK = 'idem';
 /** The batch record of one caller's key (POST /): apart from a single create's under the same key. */
 export const BATCH_IDEMPOTENCY_SK = 'batch';
+
+/**
+ * The used client assertions of a backend service, `_smart#assertion#<client id>` / `<jti>`:
+ * `_` begins no org id, so no record key shares the prefix the token function's grant is bound to.
+ */
+export const ASSERTION_KEY_PREFIX = '_smart#assertion#';
+export const assertionPk = (clientId: string): string => `${ASSERTION_KEY_PREFIX}${clientId}`;

@@ -88,6 +88,33 @@ describe('function bundling', () => {
     }
   });
 
+  it('bundles the SMART functions into self-contained files of at most 500 KB', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fhir-records-smart-bundles-'));
+    try {
+      const entries = ['authorizer', 'token', 'configuration', 'authorize', 'pre-token'].map((name) => ({
+        id: name,
+        handler: `functions/smart/${name}.ts`,
+        access: {},
+      }));
+      const bundles = await buildLambdaBundles(ROOT, entries, dir);
+      expect(bundles).toHaveLength(entries.length);
+      for (const bundle of bundles) {
+        expect(bundle.bytes, bundle.id).toBeLessThanOrEqual(500 * 1024);
+        expect(
+          bundle.imports.filter((specifier) => !isBuiltin(specifier)),
+          bundle.id,
+        ).toEqual([]);
+      }
+      // The token function signs through KMS and remembers jtis in DynamoDB; the authorizer only reads the key.
+      const text = (id: string) =>
+        readFileSync(bundles.find((bundle) => bundle.id === id)?.file ?? '', 'utf8');
+      expect(text('token')).toContain('RSASSA_PKCS1_V1_5_SHA_384');
+      expect(text('authorizer')).not.toContain('PutItem');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('bundles every job function into a self-contained file of at most 500 KB', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fhir-records-job-bundles-'));
     try {

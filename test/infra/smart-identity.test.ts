@@ -7,6 +7,7 @@ import { cognitoResourceServers } from '../../shared/auth/cognito-scopes.ts';
 import {
   type CfnResourceJson,
   resourcesOfType,
+  roleStatements,
   type SynthesizedApp,
   synthRecordsApp,
   TEST_CONTEXT,
@@ -31,21 +32,8 @@ const resource = (s: SynthesizedApp, id: string): Record<string, unknown> =>
   props(s.apiTemplate.Resources[id]);
 
 /** Every action any policy attached to the function's role allows. */
-function actionsOf(s: SynthesizedApp, fn: RouteFunction): string[] {
-  const role = logicalId(s, fn.role);
-  const documents: unknown[] = [];
-  for (const [, r] of Object.entries(s.apiTemplate.Resources)) {
-    if (r.Type !== 'AWS::IAM::ManagedPolicy' && r.Type !== 'AWS::IAM::Policy') continue;
-    if (JSON.stringify(props(r).Roles ?? []).includes(`"${role}"`)) documents.push(props(r).PolicyDocument);
-  }
-  const roleProps = resource(s, role);
-  expect(roleProps.ManagedPolicyArns, 'no AWS managed policy on the role').toBeUndefined();
-  expect(roleProps.Policies, 'no inline policy on the role').toBeUndefined();
-  return z
-    .array(z.object({ Statement: z.array(z.object({ Action: z.union([z.string(), z.array(z.string())]) })) }))
-    .parse(documents)
-    .flatMap((document) => document.Statement.flatMap((statement) => [statement.Action].flat()));
-}
+const actionsOf = (s: SynthesizedApp, fn: RouteFunction): string[] =>
+  roleStatements(s, fn.role).flatMap((statement) => [statement.Action].flat());
 
 const apps = TEST_CONTEXT.smartApps;
 

@@ -28,8 +28,8 @@ const props = (resource: CfnResourceJson | undefined): Record<string, unknown> =
 let synth: SynthesizedApp;
 const routes = routeEntries();
 const jobCount = Object.keys(jobs).length;
-/** Outside the route table: the pre-token-generation trigger and the authorize facade (infra/smart-login.ts). */
-const smartLoginFunctions = 2;
+/** Outside the route table: the pre-token trigger and authorize facade (infra/smart-login.ts), the authorizer, token and discovery functions (infra/smart-endpoints.ts). */
+const smartFunctions = 5;
 
 beforeAll(() => {
   synth = synthRecordsApp();
@@ -542,8 +542,8 @@ describe('IAM', () => {
 describe('functions and routes', () => {
   const functions = () => resourcesOfType(synth.apiTemplate, 'AWS::Lambda::Function');
 
-  it('has exactly one Lambda function per route and job, and the SMART login functions', () => {
-    expect(functions()).toHaveLength(routes.length + jobCount + smartLoginFunctions);
+  it('has exactly one Lambda function per route and job, and the SMART functions', () => {
+    expect(functions()).toHaveLength(routes.length + jobCount + smartFunctions);
     expect(synth.api.routeFunctions.size).toBe(routes.length);
     expect(synth.api.jobFunctions.size).toBe(jobCount);
   });
@@ -624,9 +624,9 @@ describe('functions and routes', () => {
 
   it('has one API Gateway method per route, with its method, path, function and authorizer, and nothing else', () => {
     const methods = methodsByRoute();
-    const authorizer = synth.api.api.authorizer
-      ? synth.api.getLogicalId(synth.api.api.authorizer.node.defaultChild as CfnElement)
-      : 'none';
+    const authorizer = synth.api.getLogicalId(
+      synth.api.authorizer.authorizer.node.defaultChild as CfnElement,
+    );
     for (const [routeId, def] of routes) {
       const method = methods.get(`${def.method} ${def.path}`);
       expect(method, `${routeId}: ${def.method} ${def.path}`).toBeDefined();
@@ -637,7 +637,7 @@ describe('functions and routes', () => {
       );
       if (def.auth === 'jwt') {
         expect(method).toMatchObject({
-          AuthorizationType: 'COGNITO_USER_POOLS',
+          AuthorizationType: 'CUSTOM',
           AuthorizerId: { Ref: authorizer },
         });
       } else {
@@ -647,12 +647,20 @@ describe('functions and routes', () => {
     }
     const nonPreflight = [...methods.keys()].filter((key) => !key.startsWith('OPTIONS '));
     expect(nonPreflight.sort()).toEqual(
-      [...routes.map(([, def]) => `${def.method} ${def.path}`), `GET ${SMART_PATHS.authorize}`].sort(),
+      [
+        ...routes.map(([, def]) => `${def.method} ${def.path}`),
+        `GET ${SMART_PATHS.authorize}`,
+        `POST ${SMART_PATHS.token}`,
+        `GET ${SMART_PATHS.configuration}`,
+      ].sort(),
     );
   });
 
   it('answers CORS preflight for the portal origin only, with the FHIR headers', () => {
-    const preflights = [...methodsByRoute()].filter(([key]) => key.startsWith('OPTIONS '));
+    // The token endpoint's preflight is the SMART apps' (test/infra/smart-gateway.test.ts).
+    const preflights = [...methodsByRoute()].filter(
+      ([key]) => key.startsWith('OPTIONS ') && key !== `OPTIONS ${SMART_PATHS.token}`,
+    );
     expect(preflights.length).toBeGreaterThan(0);
     for (const [, method] of preflights) {
       const text = JSON.stringify(method);
@@ -674,7 +682,7 @@ describe('functions and routes', () => {
     const logsKey = synth.data.getLogicalId(synth.data.keys.logsKey.node.defaultChild as CfnElement);
     const groups = resourcesOfType(synth.apiTemplate, 'AWS::Logs::LogGroup');
     // One per function, the API access log, the WAF log.
-    expect(groups).toHaveLength(routes.length + jobCount + smartLoginFunctions + 2);
+    expect(groups).toHaveLength(routes.length + jobCount + smartFunctions + 2);
     for (const [id, group] of groups) {
       expect(props(group).RetentionInDays, id).toBe(2192);
       expect(JSON.stringify(props(group).KmsKeyId), id).toContain(logsKey);

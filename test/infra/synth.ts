@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, type Stack, Validations } from 'aws-cdk-lib';
+import { App, type CfnElement, type Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import * as z from 'zod/mini';
 import type { ApiStack } from '../../infra/api-stack.ts';
@@ -28,6 +28,34 @@ export const TEST_CONTEXT = {
       name: 'clinician-portal',
       redirectUris: ['https://portal.example.com/smart/callback'],
       scopes: 'openid fhirUser user/Patient.cruds user/Appointment.cruds',
+    },
+  ],
+  smartBackendClients: [
+    {
+      name: 'analytics',
+      jwks: {
+        keys: [
+          {
+            kty: 'EC',
+            crv: 'P-384',
+            x: '-HGBBe1v9W7eA4nzdbt0sLQ1PX4fWlw7rny9dAS3OovANcIWb-sK0fk6nv8TXnPE',
+            y: 'vWrZfacHSgO8z4WWOiroqERZ8_gZIZciTGXOb5M60T6nUeAhvI3G42cxkxK8zeRd',
+            kid: 'analytics-1',
+            alg: 'ES384',
+            use: 'sig',
+          },
+        ],
+      },
+      scopes: 'system/Patient.rs system/Appointment.rs',
+      org: 'org-clinic',
+      role: 'admin',
+    },
+    {
+      name: 'access-review',
+      jwksUrl: 'https://review.example.com/.well-known/jwks.json',
+      scopes: 'system/AuditEvent.rs',
+      org: 'org-clinic',
+      role: 'compliance',
     },
   ],
 };
@@ -147,4 +175,47 @@ export function unacknowledgedFindings(report: ValidationReport): string[] {
       ),
     ),
   ]);
+}
+
+export interface PolicyStatementJson {
+  Sid?: string | undefined;
+  Action: string | string[];
+  Resource?: unknown;
+  Condition?: unknown;
+}
+
+/**
+ * Every statement of the policies attached to a function's role, after checking that the role
+ * has neither an AWS managed policy nor an inline one (RouteFunction's rule).
+ */
+export function roleStatements(
+  s: SynthesizedApp,
+  role: { node: { defaultChild?: unknown } },
+): PolicyStatementJson[] {
+  const roleId = s.api.getLogicalId(role.node.defaultChild as CfnElement);
+  const documents: unknown[] = [];
+  for (const [, r] of Object.entries(s.apiTemplate.Resources)) {
+    if (r.Type !== 'AWS::IAM::ManagedPolicy' && r.Type !== 'AWS::IAM::Policy') continue;
+    if (JSON.stringify(r.Properties?.Roles ?? []).includes(`"${roleId}"`))
+      documents.push(r.Properties?.PolicyDocument);
+  }
+  const roleProps = s.apiTemplate.Resources[roleId]?.Properties ?? {};
+  if (roleProps.ManagedPolicyArns !== undefined || roleProps.Policies !== undefined) {
+    throw new Error(`${roleId} has an AWS managed or inline policy`);
+  }
+  return z
+    .array(
+      z.object({
+        Statement: z.array(
+          z.object({
+            Sid: z.optional(z.string()),
+            Action: z.union([z.string(), z.array(z.string())]),
+            Resource: z.optional(z.unknown()),
+            Condition: z.optional(z.unknown()),
+          }),
+        ),
+      }),
+    )
+    .parse(documents)
+    .flatMap((document) => document.Statement);
 }

@@ -172,4 +172,29 @@ describe('the CapabilityStatement', () => {
     expect(field(rest, 'interaction')).toEqual([expect.objectContaining({ code: 'batch' })]);
     expect(String(field(rest, 'documentation'))).toContain('transaction Bundles are not supported');
   });
+
+  it('carries the SMART security extension with the endpoints the discovery document names', async () => {
+    const security = field((await api('/metadata')).json, 'rest', 0, 'security');
+    expect(field(security, 'service', 0, 'coding', 0, 'code')).toBe('SMART-on-FHIR');
+    const uris = field(security, 'extension', 0);
+    expect(field(uris, 'url')).toBe('http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris');
+    const listed = Object.fromEntries(
+      ((field(uris, 'extension') ?? []) as unknown[]).map((one) => [
+        String(field(one, 'url')),
+        field(one, 'valueUri'),
+      ]),
+    );
+    const discovery = (await fetch(`${baseUrl()}/.well-known/smart-configuration`).then((answer) =>
+      answer.json(),
+    )) as Record<string, unknown>;
+    expect(listed).toEqual({
+      authorize: discovery.authorization_endpoint,
+      token: discovery.token_endpoint,
+      introspect: discovery.introspection_endpoint,
+      revoke: discovery.revocation_endpoint,
+    });
+    // Each answers: a token request without parameters is an OAuth error, not a 404.
+    const token = await fetch(String(listed.token), { method: 'POST' });
+    expect(token.status).toBe(400);
+  });
 });

@@ -1,4 +1,6 @@
-/** The plumbing of OAuth endpoints: their errors (RFC 6749 §5.2), forms and answers. */
+/** The plumbing of the local OAuth endpoints: their requests and answers (errors and forms are shared/auth/oauth.ts's). */
+
+import { formParameters, NO_STORE, OAuthError } from '../../../shared/auth/oauth.ts';
 
 export interface AuthorizationRequest {
   method: string;
@@ -14,21 +16,8 @@ export interface AuthorizationAnswer {
   body: string;
 }
 
-/** An RFC 6749 error: `{"error": "invalid_grant", "error_description": ...}` with its status. */
-export class OAuthError extends Error {
-  readonly error: string;
-  readonly status: number;
-
-  constructor(error: string, description: string, status = 400) {
-    super(description);
-    this.name = 'OAuthError';
-    this.error = error;
-    this.status = status;
-  }
-}
-
-/** RFC 6749 §5.1: token answers are never cached. */
-const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+export { required, singleValued } from '../../../shared/auth/oauth.ts';
+export { OAuthError };
 
 export const json = (status: number, body: unknown): AuthorizationAnswer => ({
   status,
@@ -39,34 +28,9 @@ export const json = (status: number, body: unknown): AuthorizationAnswer => ({
 export const errorAnswer = (error: OAuthError): AuthorizationAnswer =>
   json(error.status, { error: error.error, error_description: error.message });
 
-/**
- * A form body (`application/x-www-form-urlencoded`), each parameter once (RFC 6749 §3.1: a
- * repeated parameter is an invalid request).
- */
-export function formOf(request: AuthorizationRequest): Map<string, string> {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') {
-    throw new OAuthError('invalid_request', 'send the parameters as application/x-www-form-urlencoded');
-  }
-  return singleValued(new URLSearchParams(request.body));
-}
-
-export function singleValued(parameters: URLSearchParams): Map<string, string> {
-  const values = new Map<string, string>();
-  for (const [name, value] of parameters) {
-    if (values.has(name)) throw new OAuthError('invalid_request', `the parameter "${name}" is repeated`);
-    values.set(name, value);
-  }
-  return values;
-}
-
-export function required(form: ReadonlyMap<string, string>, name: string): string {
-  const value = form.get(name);
-  if (value === undefined || value.length === 0) {
-    throw new OAuthError('invalid_request', `the parameter "${name}" is required`);
-  }
-  return value;
-}
+/** A form body, each parameter once. */
+export const formOf = (request: AuthorizationRequest): Map<string, string> =>
+  formParameters(request.headers['content-type'], request.body);
 
 /**
  * The FHIR base URL as the client called the gateway: what the API puts in its own links, the

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { jwtVerify } from 'jose';
+import { backendScope } from '../../../shared/auth/backend-services.ts';
 import { parseScopes, scopeCovers } from '../../../shared/auth/scopes.ts';
 import { authenticateClient } from './client-auth.ts';
 import type { Grant, GrantStore } from './grants.ts';
@@ -101,22 +102,8 @@ export async function token(
       'client_credentials is for backend services, registered with --jwks, --org and --role and no redirect URI',
     );
   }
-  const { scopes, refused } = parseScopes(form.get('scope') ?? '');
-  if (refused[0]) throw new OAuthError('invalid_scope', `${refused[0].scope}: ${refused[0].reason}`);
-  if (scopes.length === 0) throw new OAuthError('invalid_scope', 'scope is required');
-  const registered = parseScopes(caller.client.scope).scopes;
-  for (const scope of scopes) {
-    if (scope.kind !== 'resource' || scope.context !== 'system') {
-      throw new OAuthError('invalid_scope', `${scope.text}: a backend service gets system/ scopes only`);
-    }
-    if (!scopeCovers(registered, scope)) {
-      throw new OAuthError(
-        'invalid_scope',
-        `${scope.text} is not among the scopes registered for this client`,
-      );
-    }
-  }
-  const grant: Grant = { clientId, scope: scopes.map((scope) => scope.text).join(' '), aud: base };
+  const scope = backendScope(form.get('scope'), caller.client.scope);
+  const grant: Grant = { clientId, scope, aud: base };
   // The backend is its own subject (sub = client_id): the API reads that as the system/ context.
   const service = { sub: clientId, role, org };
   const issued = await signAccessToken(context.issuer, grant, service, BACKEND_TOKEN_LIFETIME_SECONDS);

@@ -1,4 +1,5 @@
 import { AuditTrail } from '../../audit/trail.ts';
+import { claimsOfAuthorizer } from '../../auth/api-tokens.ts';
 import { principalFromClaims } from '../../auth/principal.ts';
 import { ForbiddenError } from '../../base/errors.ts';
 import type { RouteDef } from '../../routes.ts';
@@ -8,7 +9,7 @@ import { factsOf, type Middleware, stateOf } from './state.ts';
 export const authenticate = (def: RouteDef): Middleware => ({
   before: (request) => {
     const state = stateOf(request.event);
-    const principal = principalFromClaims(request.event.requestContext?.authorizer?.claims);
+    const principal = principalFromClaims(claimsOfAuthorizer(request.event.requestContext?.authorizer));
     state.audit = new AuditTrail(def, principal, factsOf(request.event, state));
     // The coarse check of the route table; the policy in the repositories decides the rest.
     if (!def.roles.includes(principal.role))

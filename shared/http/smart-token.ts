@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { decodeJwt, type JWTVerifyGetKey } from 'jose';
+import { BACKEND_TOKEN_ALGORITHM, BACKEND_TOKEN_SECONDS } from '../auth/api-tokens.ts';
+import {
+  assertionIssuer,
+  backendScope,
+  backendTokenClaims,
+  invalidClient,
+  JWT_BEARER,
+  signJwt,
+  verifyClientAssertion,
+} from '../auth/backend-services.ts';
+import { smartScopesOf } from '../auth/cognito-scopes.ts';
+import { formParameters, NO_STORE, OAuthError, required } from '../auth/oauth.ts';
+import type { BackendClient } from '../config.ts';
+import { SECURITY_HEADERS } from './headers.ts';
+import { type Event, lowerCaseHeaders, type Result } from './middleware/state.ts';
+
+/** What the token endpoint stands on in AWS: the registrations, the key, the replay store, Cognito. */
+export interface TokenEndpoint {
+  /** The FHIR base URL: the tokens' issuer and audience. */
+  issuer: string;
+  /** This endpoint's URL: the `aud` of every client assertion (SMART Backend Services). */
+  url: string;
+  clients: readonly BackendClient[];
+  keysOf: (client: BackendClient) => JWTVerifyGetKey;
+  /** False when the assertion's jti was seen before. */
+  firstUse: (clientId: string, jti: string, until: number) => Promise<boolean>;
+  sign: (signingInput: Uint8Array) => Promise<Uint8Array>;
+  keyId: string;
+  /** The managed login's token endpoint answer to the same form (codes and refresh tokens are Cognito's). */
+  forward: (form: string) => Promise<{ status: number; body: string }>;
+  /** Browser apps' origins (their redirect URIs'), which may read the answer. */
+  origins: readonly string[];
+}
+
+/**
+ * `POST /auth/token` in AWS: `client_credentials` for backend services is answered here, with
+ * an access token the token key signs; `authorization_code` and `refresh_token` go on to Cognito,
+ * whose answer comes back with the SMART `scope` and launch `patient` it implies. Errors are
+ * RFC 6749 §5.2 JSON. Nothing of the request is logged: it carries codes and assertions.
+ */
+export async function answerToken(event: Event, endpoint: TokenEndpoint): Promise<Result> {
+  const headers = lowerCaseHeaders(event.headers);
+  const origin = headers.origin;
+  const cors: Record<string, string> =
+    origin && endpoint.origins.includes(origin)
+      ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' }
+      : {};
+  const answer = (status: number, body: unknown): Result => ({
+    statusCode: status,
+    headers: { ...SECURITY_HEADERS, 'Content-Type': 'application/json', ...NO_STORE, ...cors },
+    body: JSON.stringify(body),
+  });
+  try {
+    const raw = event.isBase64Encoded
+      ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+      : (event.body ?? '');
+    const form = formParameters(headers['content-type'], raw);
+    const grantType = required(form, 'grant_type');
+    if (grantType === 'client_credentials') return answer(200, await backendToken(form, endpoint));
+    if (grantType === 'authorization_code' || grantType === 'refresh_token') {
+      const forwarded = await endpoint.forward(raw);
+      return answer(forwarded.status, smartAnswerOf(forwarded));
+    }
+    throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
+  } catch (error) {
+    if (!(error instanceof OAuthError)) throw error;
+    return answer(error.status, { error: error.error, error_description: error.message });
+  }
+}
+
+async function backendToken(form: ReadonlyMap<string, string>, endpoint: TokenEndpoint) {
+  if (form.get('client_assertion_type') !== JWT_BEARER) {
+    throw invalidClient(`client_credentials needs client_assertion_type ${JWT_BEARER} (private_key_jwt)`);
+  }
+  const assertion = required(form, 'client_assertion');
+  const clientId = assertionIssuer(assertion);
+  const client = endpoint.clients.find((registered) => registered.clientId === clientId);
+  if (!client) throw invalidClient('the client_assertion names (iss) no registered backend service');
+  const named = form.get('client_id');
+  if (named !== undefined && named !== client.clientId)
+    throw invalidClient('client_id differs from the assertion');
+  const { jti, rememberUntil } = await verifyClientAssertion(
+    assertion,
+    client.clientId,
+    endpoint.keysOf(client),
+    endpoint.url,
+  );
+  // After the signature: a forged assertion cannot use up a real client's jti.
+  if (!(await endpoint.firstUse(client.clientId, jti, rememberUntil))) {
+    throw invalidClient('the client_assertion was used before (jti)');
+  }
+  const scope = backendScope(form.get('scope'), client.scopes);
+  const claims = backendTokenClaims({
+    issuer: endpoint.issuer,
+    clientId: client.clientId,
+    org: client.org,
+    role: client.role,
+    scope,
+    jti: randomUUID(),
+    lifetimeSeconds: BACKEND_TOKEN_SECONDS,
+  });
+  return {
+    access_token: await signJwt(claims, { alg: BACKEND_TOKEN_ALGORITHM, kid: endpoint.keyId }, endpoint.sign),
+    token_type: 'Bearer',
+    expires_in: BACKEND_TOKEN_SECONDS,
+    scope,
+  };
+}
+
+/**
+ * Cognito's token answer as SMART's: `scope` (Cognito leaves it out) and the launch `patient`
+ * from the access token it just issued to us over TLS, so read without verifying again.
+ */
+function smartAnswerOf(forwarded: { status: number; body: string }): unknown {
+  let body: unknown;
+  try {
+    body = JSON.parse(forwarded.body);
+  } catch {
+    throw new OAuthError(
+      'temporarily_unavailable',
+      'the authorization server answered something other than JSON',
+      503,
+    );
+  }
+  if (forwarded.status !== 200 || typeof body !== 'object' || body === null) return body;
+  const accessToken: unknown = Reflect.get(body, 'access_token');
+  if (typeof accessToken !== 'string') return body;
+  const claims = decodeJwt(accessToken);
+  return {
+    ...body,
+    ...(typeof claims.scope === 'string' ? { scope: smartScopesOf(claims.scope) } : {}),
+    ...(typeof claims.patient === 'string' ? { patient: claims.patient } : {}),
+  };
+}
