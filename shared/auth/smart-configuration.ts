@@ -1,8 +1,7 @@
-import { NON_RESOURCE_SCOPES } from './scopes.ts';
-
 // The endpoints' paths sit with the route table, beside the paths it serves (the
 // CapabilityStatement names them too).
 import { SMART_PATHS } from '../routes.ts';
+import { NON_RESOURCE_SCOPES } from './scopes.ts';
 
 export { SMART_PATHS };
 

@@ -88,7 +88,10 @@ export function capabilityStatement(
           service: [
             {
               coding: [
-                { system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' },
+                {
+                  system: 'http://terminology.hl7.org/CodeSystem/restful-security-service',
+                  code: 'SMART-on-FHIR',
+                },
               ],
               text: 'SMART App Launch 2.0 and Backend Services: bearer JWTs (Amazon Cognito and the stack’s token function in AWS, the local authorization server locally)',
             },
