@@ -26,8 +26,8 @@ export interface SmartFunctionDefaults {
   projectRoot: string;
 }
 
-/** Their grants are the statements added below, each naming its key or key prefix. */
-const NO_ACCESS: FunctionAccess = { access: {}, appendsAudit: false };
+/** None of the routes' grants: a SMART function's own are added beside it, each naming its key or key prefix. */
+export const NO_ACCESS: FunctionAccess = { access: {}, appendsAudit: false };
 
 const ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
 /** The longest value a token (ARN, table name, URL) of the token function's environment resolves to. */

@@ -1,12 +1,11 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import { AuthorizationType, LambdaIntegration, type Method, type RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { LambdaVersion, UserPoolOperation } from 'aws-cdk-lib/aws-cognito';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { SMART_PATHS } from '../shared/auth/smart-configuration.ts';
-import type { AccessTargets, FunctionAccess } from './access.ts';
 import type { Identity } from './identity.ts';
 import { RouteFunction } from './route-function.ts';
+import { NO_ACCESS, type SmartFunctionDefaults } from './smart-endpoints.ts';
 import type { StageConfig } from './stage.ts';
 
 export interface SmartLoginProps {
@@ -14,17 +13,8 @@ export interface SmartLoginProps {
   identity: Identity;
   stage: Pick<StageConfig, 'customDomain'>;
   /** What every RouteFunction is built with; neither function here is granted any of it. */
-  functions: {
-    targets: AccessTargets;
-    logsKey: IKey;
-    reservedConcurrency: number;
-    memorySize: number;
-    projectRoot: string;
-  };
+  functions: SmartFunctionDefaults;
 }
-
-/** Neither function touches a table or a key: logs and traces only. */
-const NO_ACCESS: FunctionAccess = { access: {}, appendsAudit: false };
 
 /** Lambda's limit on a function's environment, and the longest client id Cognito makes. */
 const ENVIRONMENT_LIMIT_BYTES = 4 * 1024;

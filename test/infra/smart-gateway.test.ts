@@ -5,8 +5,10 @@ import type { RouteFunction } from '../../infra/route-function.ts';
 import { parseStageConfig } from '../../infra/stage.ts';
 import { routeEntries } from '../../shared/routes.ts';
 import {
-  type CfnResourceJson,
+  logicalId,
   type PolicyStatementJson,
+  props,
+  resource,
   resourcesOfType,
   roleStatements,
   type SynthesizedApp,
@@ -32,13 +34,8 @@ afterAll(() => {
   bare?.cleanup();
 });
 
-const props = (resource: CfnResourceJson | undefined): Record<string, unknown> => resource?.Properties ?? {};
-const logicalId = (s: SynthesizedApp, element: { node: { defaultChild?: unknown } }): string =>
-  s.api.getLogicalId(element.node.defaultChild as CfnElement);
 const dataLogicalId = (s: SynthesizedApp, element: { node: { defaultChild?: unknown } }): string =>
   s.data.getLogicalId(element.node.defaultChild as CfnElement);
-const resource = (s: SynthesizedApp, id: string): Record<string, unknown> =>
-  props(s.apiTemplate.Resources[id]);
 const variablesOf = (s: SynthesizedApp, fn: RouteFunction): Record<string, unknown> =>
   z
     .object({ Variables: z.record(z.string(), z.unknown()) })

@@ -5,7 +5,9 @@ import type { RouteFunction } from '../../infra/route-function.ts';
 import { ROUTE_RESOURCE_TYPES } from '../../infra/stage.ts';
 import { cognitoResourceServers } from '../../shared/auth/cognito-scopes.ts';
 import {
-  type CfnResourceJson,
+  logicalId,
+  props,
+  resource,
   resourcesOfType,
   roleStatements,
   type SynthesizedApp,
@@ -24,12 +26,6 @@ afterAll(() => {
   synth?.cleanup();
   bare?.cleanup();
 });
-
-const props = (resource: CfnResourceJson | undefined): Record<string, unknown> => resource?.Properties ?? {};
-const logicalId = (s: SynthesizedApp, element: { node: { defaultChild?: unknown } }): string =>
-  s.api.getLogicalId(element.node.defaultChild as CfnElement);
-const resource = (s: SynthesizedApp, id: string): Record<string, unknown> =>
-  props(s.apiTemplate.Resources[id]);
 
 /** Every action any policy attached to the function's role allows. */
 const actionsOf = (s: SynthesizedApp, fn: RouteFunction): string[] =>

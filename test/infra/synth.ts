@@ -219,3 +219,12 @@ export function roleStatements(
     .parse(documents)
     .flatMap((document) => document.Statement);
 }
+
+export const props = (resource: CfnResourceJson | undefined): Record<string, unknown> =>
+  resource?.Properties ?? {};
+/** The Api stack's logical id of a construct (its CloudFormation resource). */
+export const logicalId = (s: SynthesizedApp, element: { node: { defaultChild?: unknown } }): string =>
+  s.api.getLogicalId(element.node.defaultChild as CfnElement);
+/** The properties of one of the Api stack's resources. */
+export const resource = (s: SynthesizedApp, id: string): Record<string, unknown> =>
+  props(s.apiTemplate.Resources[id]);
