@@ -241,6 +241,8 @@ export class ApiStack extends Stack {
         this.smartLogin.authorize,
         this.authorizer.function,
         this.smartEndpoints.token,
+        this.smartEndpoints.introspect,
+        this.smartEndpoints.revoke,
         this.smartEndpoints.configuration,
       ].map((fn) => ({
         id: `Smart-${fn.node.id}`,

@@ -2,6 +2,7 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   AuthorizationType,
   IdentitySource,
+  type IResource,
   LambdaIntegration,
   type Method,
   type RestApi,
@@ -30,8 +31,10 @@ export interface SmartFunctionDefaults {
 export const NO_ACCESS: FunctionAccess = { access: {}, appendsAudit: false };
 
 const ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
-/** The longest value a token (ARN, table name, URL) of the token function's environment resolves to. */
+/** What the tokens (ARNs, table name, URLs) of the endpoints' environments resolve to, at most. */
 const TOKEN_VALUES_MAX = 600;
+/** An app client id in the introspection and revocation environments, quoted (Cognito's are 26 characters). */
+const CLIENT_ID_ENTRY_MAX = 32;
 
 const PUBLIC_ENDPOINT = (what: string) => [
   {
@@ -125,6 +128,8 @@ export class SmartEndpoints extends Construct {
   readonly tokenMethod: Method;
   readonly configuration: RouteFunction;
   readonly configurationMethod: Method;
+  readonly introspect: RouteFunction;
+  readonly revoke: RouteFunction;
 
   constructor(scope: Construct, id: string, props: SmartEndpointsProps) {
     super(scope, id);
@@ -139,31 +144,29 @@ export class SmartEndpoints extends Construct {
       ...new Set(stage.smartApps.flatMap((app) => app.redirectUris.map((uri) => new URL(uri).origin))),
     ];
     const literal = JSON.stringify(backendClients).length + JSON.stringify(appOrigins).length;
-    if (literal + TOKEN_VALUES_MAX > ENVIRONMENT_LIMIT_BYTES) {
+    const clientIds = (identity.appClients.length + identity.smartClients.length) * CLIENT_ID_ENTRY_MAX;
+    if (literal + clientIds + TOKEN_VALUES_MAX > ENVIRONMENT_LIMIT_BYTES) {
       throw new Error(
         `${this.node.path}: smartBackendClients take ${literal} bytes of the token function's 4 KB environment: publish large keys at a jwksUrl instead`,
       );
     }
+    const tokenEnvironment = {
+      TOKEN_ISSUER: props.fhirBase,
+      TOKEN_KEY_ARN: props.tokenKey.keyArn,
+      RECORDS_TABLE: props.recordsTable.tableName,
+      AUTHORIZATION_SERVER: identity.domain.baseUrl(),
+      SMART_BACKEND_CLIENTS: JSON.stringify(backendClients),
+      SMART_APP_ORIGINS: JSON.stringify(appOrigins),
+    };
     this.token = new RouteFunction(this, 'Token', {
       ...props.functions,
       handler: 'functions/smart/token.ts',
       description: `POST ${SMART_PATHS.token}: backend services' tokens (private_key_jwt), apps' grants via the managed login`,
       grants: NO_ACCESS,
-      environment: {
-        TOKEN_ISSUER: props.fhirBase,
-        TOKEN_KEY_ARN: props.tokenKey.keyArn,
-        RECORDS_TABLE: props.recordsTable.tableName,
-        AUTHORIZATION_SERVER: identity.domain.baseUrl(),
-        SMART_BACKEND_CLIENTS: JSON.stringify(backendClients),
-        SMART_APP_ORIGINS: JSON.stringify(appOrigins),
-      },
+      environment: tokenEnvironment,
     });
-    this.token.policy.addStatements(
-      new PolicyStatement({
-        sid: 'SignBackendTokens',
-        actions: ['kms:Sign'],
-        resources: [props.tokenKey.keyArn],
-      }),
+    // A backend service's assertion is checked at each of these endpoints: its jti is used up.
+    const assertionReplay = [
       new PolicyStatement({
         sid: 'AssertionReplay',
         actions: ['dynamodb:PutItem'],
@@ -176,6 +179,14 @@ export class SmartEndpoints extends Construct {
         resources: [props.dataKeyArn],
         conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` } },
       }),
+    ];
+    this.token.policy.addStatements(
+      new PolicyStatement({
+        sid: 'SignBackendTokens',
+        actions: ['kms:Sign'],
+        resources: [props.tokenKey.keyArn],
+      }),
+      ...assertionReplay,
     );
     const tokenResource = api.root.resourceForPath(SMART_PATHS.token.replace(/^\//, ''));
     this.tokenMethod = tokenResource.addMethod(
@@ -197,6 +208,41 @@ export class SmartEndpoints extends Construct {
       );
     }
 
+    // Introspection verifies tokens as the authorizer does; revocation hands an app's refresh
+    // token to Cognito. Both authenticate their caller as the token endpoint does.
+    const userPoolIssuer = `https://${identity.userPool.userPoolProviderUrl}`;
+    const tokenState = {
+      ...tokenEnvironment,
+      USER_POOL_ISSUER: userPoolIssuer,
+      USER_POOL_CLIENT_IDS: Stack.of(this).toJsonString(
+        identity.appClients.map((client) => client.userPoolClientId),
+      ),
+      SMART_APP_CLIENT_IDS: Stack.of(this).toJsonString(
+        identity.smartClients.map(({ client }) => client.userPoolClientId),
+      ),
+    };
+    this.introspect = this.tokenStateEndpoint('Introspect', SMART_PATHS.introspect, 'smartIntrospect', {
+      ...props,
+      environment: tokenState,
+      description: `POST ${SMART_PATHS.introspect}: RFC 7662 introspection of the API's tokens`,
+      statements: [
+        new PolicyStatement({
+          sid: 'TokenKeyPublicHalf',
+          actions: ['kms:GetPublicKey'],
+          resources: [props.tokenKey.keyArn],
+        }),
+        ...assertionReplay,
+      ],
+      appOrigins,
+    });
+    this.revoke = this.tokenStateEndpoint('Revoke', SMART_PATHS.revoke, 'smartRevoke', {
+      ...props,
+      environment: tokenState,
+      description: `POST ${SMART_PATHS.revoke}: RFC 7009 revocation of an app's refresh token at Cognito`,
+      statements: assertionReplay,
+      appOrigins,
+    });
+
     this.configuration = new RouteFunction(this, 'Configuration', {
       ...props.functions,
       handler: 'functions/smart/configuration.ts',
@@ -215,4 +261,47 @@ export class SmartEndpoints extends Construct {
       ...PUBLIC_ENDPOINT(`GET ${SMART_PATHS.configuration}`),
     );
   }
+
+  /** One OAuth endpoint of introspection or revocation: its function, public method and grants. */
+  private tokenStateEndpoint(
+    id: string,
+    path: string,
+    operationName: string,
+    options: SmartEndpointsProps & {
+      environment: Record<string, string>;
+      description: string;
+      statements: PolicyStatement[];
+      appOrigins: readonly string[];
+    },
+  ): RouteFunction {
+    const fn = new RouteFunction(this, id, {
+      ...options.functions,
+      handler: `functions/smart/${id.toLowerCase()}.ts`,
+      description: options.description,
+      grants: NO_ACCESS,
+      environment: options.environment,
+    });
+    fn.policy.addStatements(...options.statements);
+    const resource = options.api.root.resourceForPath(path.replace(/^\//, ''));
+    const method = resource.addMethod(
+      'POST',
+      new LambdaIntegration(fn.function, { proxy: true, allowTestInvoke: false }),
+      { operationName, authorizationType: AuthorizationType.NONE },
+    );
+    Validations.of(method).acknowledge(...PUBLIC_ENDPOINT(`POST ${path}`));
+    allowAppOrigins(resource, path, options.appOrigins);
+    return fn;
+  }
+}
+
+/** CORS preflight for the SMART apps' origins (browser apps call the OAuth endpoints themselves). */
+function allowAppOrigins(resource: IResource, path: string, origins: readonly string[]): void {
+  if (origins.length === 0) return;
+  const preflight = resource.addCorsPreflight({
+    allowOrigins: [...origins],
+    allowMethods: ['POST'],
+    allowHeaders: ['Content-Type', 'Authorization'],
+    maxAge: Duration.minutes(10),
+  });
+  Validations.of(preflight).acknowledge(...PUBLIC_ENDPOINT(`OPTIONS ${path} (CORS preflight)`));
 }

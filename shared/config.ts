@@ -204,6 +204,15 @@ const SmartDiscoveryEnvSchema = z.object({
 });
 
 export type SmartDiscoveryConfig = z.infer<typeof SmartDiscoveryEnvSchema>;
+/** Introspection and revocation (functions/smart/introspect.ts, revoke.ts): the authorizer's and the token function's settings. */
+const SmartTokenStateEnvSchema = z.object({
+  ...SmartAuthorizerEnvSchema.shape,
+  ...SmartTokenEnvSchema.shape,
+  /** The SMART apps' (public) app clients, which may introspect and revoke their own tokens. */
+  SMART_APP_CLIENT_IDS: json(z.array(z.string().check(z.minLength(1)))),
+});
+export type SmartTokenStateConfig = z.infer<typeof SmartTokenStateEnvSchema>;
+
 export type SmartAuthorizerConfig = z.infer<typeof SmartAuthorizerEnvSchema>;
 export type SmartTokenConfig = z.infer<typeof SmartTokenEnvSchema>;
 export type SmartTriggerConfig = z.infer<typeof SmartTriggerEnvSchema>;
@@ -227,6 +236,8 @@ export const parseSmartAuthorizerConfig = (env: Record<string, string | undefine
   parseWith(SmartAuthorizerEnvSchema, env);
 export const parseSmartDiscoveryConfig = (env: Record<string, string | undefined>): SmartDiscoveryConfig =>
   parseWith(SmartDiscoveryEnvSchema, env);
+export const parseSmartTokenStateConfig = (env: Record<string, string | undefined>): SmartTokenStateConfig =>
+  parseWith(SmartTokenStateEnvSchema, env);
 export const parseSmartTokenConfig = (env: Record<string, string | undefined>): SmartTokenConfig =>
   parseWith(SmartTokenEnvSchema, env);
 
@@ -246,3 +257,4 @@ export function smartLoginConfig(): SmartLoginConfig {
 export const smartAuthorizerConfig = (): SmartAuthorizerConfig => parseSmartAuthorizerConfig(process.env);
 export const smartTokenConfig = (): SmartTokenConfig => parseSmartTokenConfig(process.env);
 export const smartDiscoveryConfig = (): SmartDiscoveryConfig => parseSmartDiscoveryConfig(process.env);
+export const smartTokenStateConfig = (): SmartTokenStateConfig => parseSmartTokenStateConfig(process.env);

@@ -1,32 +1,19 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
-import { SMART_PATHS } from '../../shared/auth/smart-configuration.ts';
 import { regionalDynamo } from '../../shared/base/dynamo.ts';
-import { type BackendClient, smartTokenConfig } from '../../shared/config.ts';
+import { smartTokenConfig } from '../../shared/config.ts';
 import { kmsRs384Signer, regionalKms, tokenKeyId } from '../../shared/crypto/token-key.ts';
-import { answerToken, type TokenEndpoint } from '../../shared/http/smart-token.ts';
-import { firstUseOfAssertion } from '../../shared/store/assertion-replay.ts';
+import { answerToken, awsBackendAuthentication, type TokenEndpoint } from '../../shared/http/smart-token.ts';
 
 const config = smartTokenConfig();
-const dynamo = regionalDynamo(config.AWS_REGION);
-const keySets = new Map<string, JWTVerifyGetKey>();
 
 const endpoint: TokenEndpoint = {
   issuer: config.TOKEN_ISSUER,
-  url: `${config.TOKEN_ISSUER}${SMART_PATHS.token}`,
-  clients: config.SMART_BACKEND_CLIENTS,
-  // A client's JWKS URL is fetched when first needed and cached by jose (cooldown 30 s).
-  keysOf: (client: BackendClient) => {
-    let keys = keySets.get(client.clientId);
-    if (!keys) {
-      keys = client.jwks
-        ? createLocalJWKSet({ keys: client.jwks.keys })
-        : createRemoteJWKSet(new URL(client.jwksUrl ?? ''));
-      keySets.set(client.clientId, keys);
-    }
-    return keys;
-  },
-  firstUse: (clientId, jti, until) => firstUseOfAssertion(dynamo, config.RECORDS_TABLE, clientId, jti, until),
+  ...awsBackendAuthentication({
+    fhirBase: config.TOKEN_ISSUER,
+    clients: config.SMART_BACKEND_CLIENTS,
+    dynamo: regionalDynamo(config.AWS_REGION),
+    table: config.RECORDS_TABLE,
+  }),
   sign: kmsRs384Signer(regionalKms(config.AWS_REGION), config.TOKEN_KEY_ARN),
   keyId: tokenKeyId(config.TOKEN_KEY_ARN),
   forward: async (form) => {

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
-import { decodeJwt, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { cachedPublicKey, regionalKms } from '../crypto/token-key.ts';
 import { smartScopesOf } from './cognito-scopes.ts';
 
 /**
@@ -20,6 +21,25 @@ export interface ApiTokenIssuers {
   /** The token function: its issuer (the FHIR base URL, also the audience) and its public key. */
   backend: { issuer: string; key: () => Promise<KeyObject> };
 }
+
+/** The issuers in AWS: the pool's JWKS and the token key's public half, each fetched once per container. */
+export const awsTokenIssuers = (options: {
+  region: string;
+  userPoolIssuer: string;
+  clientIds: readonly string[];
+  tokenIssuer: string;
+  tokenKeyArn: string;
+}): ApiTokenIssuers => ({
+  userPool: {
+    issuer: options.userPoolIssuer,
+    clientIds: options.clientIds,
+    keys: createRemoteJWKSet(new URL(`${options.userPoolIssuer}/.well-known/jwks.json`)),
+  },
+  backend: {
+    issuer: options.tokenIssuer,
+    key: cachedPublicKey(regionalKms(options.region), options.tokenKeyArn),
+  },
+});
 
 /** Why a token is refused, for the authorizer's log line: a category, never a claim value. */
 export class TokenRefusedError extends Error {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { decodeJwt, type JWTVerifyGetKey } from 'jose';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, type JWTVerifyGetKey } from 'jose';
 import { BACKEND_TOKEN_ALGORITHM, BACKEND_TOKEN_SECONDS } from '../auth/api-tokens.ts';
 import {
   assertionIssuer,
@@ -13,6 +14,8 @@ import {
 import { smartScopesOf } from '../auth/cognito-scopes.ts';
 import { formParameters, NO_STORE, OAuthError, required } from '../auth/oauth.ts';
 import type { BackendClient } from '../config.ts';
+import { SMART_PATHS } from '../routes.ts';
+import { firstUseOfAssertion } from '../store/assertion-replay.ts';
 import { SECURITY_HEADERS } from './headers.ts';
 import { type Event, lowerCaseHeaders, type Result } from './middleware/state.ts';
 
@@ -40,47 +43,100 @@ export interface TokenEndpoint {
  * whose answer comes back with the SMART `scope` and launch `patient` it implies. Errors are
  * RFC 6749 §5.2 JSON. Nothing of the request is logged: it carries codes and assertions.
  */
-export async function answerToken(event: Event, endpoint: TokenEndpoint): Promise<Result> {
+export const answerToken = (event: Event, endpoint: TokenEndpoint): Promise<Result> =>
+  oauthAnswer(event, endpoint.origins, async (form, raw) => {
+    const grantType = required(form, 'grant_type');
+    if (grantType === 'client_credentials') return [200, await backendToken(form, endpoint)];
+    if (grantType === 'authorization_code' || grantType === 'refresh_token') {
+      const forwarded = await endpoint.forward(raw);
+      return [forwarded.status, smartAnswerOf(forwarded)];
+    }
+    throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
+  });
+
+/**
+ * An OAuth endpoint's HTTP: the form parsed once (each parameter once), the answer as no-store
+ * JSON readable by the apps' origins, an OAuthError as RFC 6749 §5.2 JSON. Anything else is
+ * thrown (500): nothing of the request, which carries codes, tokens and assertions, is logged.
+ */
+export async function oauthAnswer(
+  event: Event,
+  origins: readonly string[],
+  answerForm: (form: ReadonlyMap<string, string>, raw: string) => Promise<[number, unknown]>,
+): Promise<Result> {
   const headers = lowerCaseHeaders(event.headers);
   const origin = headers.origin;
   const cors: Record<string, string> =
-    origin && endpoint.origins.includes(origin)
-      ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' }
-      : {};
+    origin && origins.includes(origin) ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : {};
   const answer = (status: number, body: unknown): Result => ({
     statusCode: status,
     headers: { ...SECURITY_HEADERS, 'Content-Type': 'application/json', ...NO_STORE, ...cors },
-    body: JSON.stringify(body),
+    body: body === undefined ? '' : JSON.stringify(body),
   });
   try {
     const raw = event.isBase64Encoded
       ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
       : (event.body ?? '');
-    const form = formParameters(headers['content-type'], raw);
-    const grantType = required(form, 'grant_type');
-    if (grantType === 'client_credentials') return answer(200, await backendToken(form, endpoint));
-    if (grantType === 'authorization_code' || grantType === 'refresh_token') {
-      const forwarded = await endpoint.forward(raw);
-      return answer(forwarded.status, smartAnswerOf(forwarded));
-    }
-    throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
+    const [status, body] = await answerForm(formParameters(headers['content-type'], raw), raw);
+    return answer(status, body);
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error;
     return answer(error.status, { error: error.error, error_description: error.message });
   }
 }
 
-async function backendToken(form: ReadonlyMap<string, string>, endpoint: TokenEndpoint) {
+/** What authenticating a backend service takes: its registration, its keys, the replay store. */
+export type BackendAuthentication = Pick<TokenEndpoint, 'url' | 'clients' | 'keysOf' | 'firstUse'>;
+
+/**
+ * Backend authentication in AWS: the registered clients, their keys (an inline JWKS, or a JWKS
+ * URL fetched when first needed and cached by jose), the jti store in the records table.
+ */
+export function awsBackendAuthentication(options: {
+  fhirBase: string;
+  clients: readonly BackendClient[];
+  dynamo: Pick<DynamoDBDocumentClient, 'send'>;
+  table: string;
+}): BackendAuthentication {
+  const keySets = new Map<string, JWTVerifyGetKey>();
+  return {
+    url: `${options.fhirBase}${SMART_PATHS.token}`,
+    clients: options.clients,
+    keysOf: (client) => {
+      let keys = keySets.get(client.clientId);
+      if (!keys) {
+        keys = client.jwks
+          ? createLocalJWKSet({ keys: client.jwks.keys })
+          : createRemoteJWKSet(new URL(client.jwksUrl ?? ''));
+        keySets.set(client.clientId, keys);
+      }
+      return keys;
+    },
+    firstUse: (clientId, jti, until) =>
+      firstUseOfAssertion(options.dynamo, options.table, clientId, jti, until),
+  };
+}
+
+/**
+ * The backend service whose `private_key_jwt` assertion (RFC 7523) the form carries, verified
+ * for `endpoint.url` (SMART asks for the token endpoint as the `aud` of every endpoint's
+ * assertion) and its `jti` used up; `invalid_client` (401) otherwise.
+ */
+export async function authenticatedBackend(
+  form: ReadonlyMap<string, string>,
+  endpoint: BackendAuthentication,
+): Promise<BackendClient> {
   if (form.get('client_assertion_type') !== JWT_BEARER) {
-    throw invalidClient(`client_credentials needs client_assertion_type ${JWT_BEARER} (private_key_jwt)`);
+    throw invalidClient(`authenticate with client_assertion_type ${JWT_BEARER} (private_key_jwt)`);
   }
   const assertion = required(form, 'client_assertion');
   const clientId = assertionIssuer(assertion);
   const client = endpoint.clients.find((registered) => registered.clientId === clientId);
   if (!client) throw invalidClient('the client_assertion names (iss) no registered backend service');
   const named = form.get('client_id');
-  if (named !== undefined && named !== client.clientId)
+  if (named !== undefined && named !== client.clientId) {
     throw invalidClient('client_id differs from the assertion');
+  }
   const { jti, rememberUntil } = await verifyClientAssertion(
     assertion,
     client.clientId,
@@ -91,6 +147,11 @@ async function backendToken(form: ReadonlyMap<string, string>, endpoint: TokenEn
   if (!(await endpoint.firstUse(client.clientId, jti, rememberUntil))) {
     throw invalidClient('the client_assertion was used before (jti)');
   }
+  return client;
+}
+
+async function backendToken(form: ReadonlyMap<string, string>, endpoint: TokenEndpoint) {
+  const client = await authenticatedBackend(form, endpoint);
   const scope = backendScope(form.get('scope'), client.scopes);
   const claims = backendTokenClaims({
     issuer: endpoint.issuer,

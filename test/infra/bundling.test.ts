@@ -91,7 +91,15 @@ describe('function bundling', () => {
   it('bundles the SMART functions into self-contained files of at most 500 KB', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fhir-records-smart-bundles-'));
     try {
-      const entries = ['authorizer', 'token', 'configuration', 'authorize', 'pre-token'].map((name) => ({
+      const entries = [
+        'authorizer',
+        'token',
+        'introspect',
+        'revoke',
+        'configuration',
+        'authorize',
+        'pre-token',
+      ].map((name) => ({
         id: name,
         handler: `functions/smart/${name}.ts`,
         access: {},

@@ -171,6 +171,38 @@ describe('the token function', () => {
   });
 });
 
+describe('introspection and revocation', () => {
+  it('serve POST /auth/introspect and /auth/revoke without an authorizer, each from its own function', () => {
+    const methods = resourcesOfType(synth.apiTemplate, 'AWS::ApiGateway::Method').map(([, m]) => props(m));
+    for (const fn of [synth.api.smartEndpoints.introspect, synth.api.smartEndpoints.revoke]) {
+      const served = methods.filter((m) =>
+        JSON.stringify(m.Integration).includes(logicalId(synth, fn.function)),
+      );
+      expect(served, fn.node.id).toEqual([
+        expect.objectContaining({ HttpMethod: 'POST', AuthorizationType: 'NONE' }),
+      ]);
+    }
+  });
+
+  it('introspection may read the token key’s public half and use up assertions; revocation only the latter', () => {
+    const sids = (fn: RouteFunction) => grantsOf(synth, fn).map((grant) => [grant.Sid, grant.Action]);
+    expect(sids(synth.api.smartEndpoints.introspect)).toEqual([
+      ['TokenKeyPublicHalf', 'kms:GetPublicKey'],
+      ['AssertionReplay', 'dynamodb:PutItem'],
+      ['TableKeyViaDynamoDB', 'kms:Decrypt'],
+    ]);
+    expect(sids(synth.api.smartEndpoints.revoke)).toEqual([
+      ['AssertionReplay', 'dynamodb:PutItem'],
+      ['TableKeyViaDynamoDB', 'kms:Decrypt'],
+    ]);
+    const variables = variablesOf(synth, synth.api.smartEndpoints.introspect);
+    const apps = JSON.stringify(variables.SMART_APP_CLIENT_IDS);
+    for (const { client } of synth.api.identity.smartClients)
+      expect(apps).toContain(logicalId(synth, client));
+    expect(apps).not.toContain(logicalId(synth, synth.api.identity.client));
+  });
+});
+
 describe('the token key', () => {
   it('is an asymmetric RSA signing key, retained, that IAM may use only to sign and read its public half', () => {
     const key = props(synth.dataTemplate.Resources[tokenKeyOf(synth)]);

@@ -28,8 +28,8 @@ const props = (resource: CfnResourceJson | undefined): Record<string, unknown> =
 let synth: SynthesizedApp;
 const routes = routeEntries();
 const jobCount = Object.keys(jobs).length;
-/** Outside the route table: the pre-token trigger and authorize facade (infra/smart-login.ts), the authorizer, token and discovery functions (infra/smart-endpoints.ts). */
-const smartFunctions = 5;
+/** Outside the route table: the pre-token trigger and authorize facade (infra/smart-login.ts), the authorizer, token, introspection, revocation and discovery functions (infra/smart-endpoints.ts). */
+const smartFunctions = 7;
 
 beforeAll(() => {
   synth = synthRecordsApp();
@@ -651,15 +651,20 @@ describe('functions and routes', () => {
         ...routes.map(([, def]) => `${def.method} ${def.path}`),
         `GET ${SMART_PATHS.authorize}`,
         `POST ${SMART_PATHS.token}`,
+        `POST ${SMART_PATHS.introspect}`,
+        `POST ${SMART_PATHS.revoke}`,
         `GET ${SMART_PATHS.configuration}`,
       ].sort(),
     );
   });
 
   it('answers CORS preflight for the portal origin only, with the FHIR headers', () => {
-    // The token endpoint's preflight is the SMART apps' (test/infra/smart-gateway.test.ts).
+    // The OAuth endpoints' preflights are the SMART apps' (test/infra/smart-gateway.test.ts).
+    const oauth = [SMART_PATHS.token, SMART_PATHS.introspect, SMART_PATHS.revoke].map(
+      (path) => `OPTIONS ${path}`,
+    );
     const preflights = [...methodsByRoute()].filter(
-      ([key]) => key.startsWith('OPTIONS ') && key !== `OPTIONS ${SMART_PATHS.token}`,
+      ([key]) => key.startsWith('OPTIONS ') && !oauth.includes(key),
     );
     expect(preflights.length).toBeGreaterThan(0);
     for (const [, method] of preflights) {
