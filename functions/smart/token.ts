@@ -2,7 +2,12 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { regionalDynamo } from '../../shared/base/dynamo.ts';
 import { smartTokenConfig } from '../../shared/config.ts';
 import { kmsRs384Signer, regionalKms, tokenKeyId } from '../../shared/crypto/token-key.ts';
-import { answerToken, awsBackendAuthentication, type TokenEndpoint } from '../../shared/http/smart-token.ts';
+import {
+  answerToken,
+  awsBackendAuthentication,
+  postToManagedLogin,
+  type TokenEndpoint,
+} from '../../shared/http/smart-token.ts';
 
 const config = smartTokenConfig();
 
@@ -16,15 +21,7 @@ const endpoint: TokenEndpoint = {
   }),
   sign: kmsRs384Signer(regionalKms(config.AWS_REGION), config.TOKEN_KEY_ARN),
   keyId: tokenKeyId(config.TOKEN_KEY_ARN),
-  forward: async (form) => {
-    const response = await fetch(`${config.AUTHORIZATION_SERVER}/oauth2/token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: form,
-      signal: AbortSignal.timeout(5000),
-    });
-    return { status: response.status, body: await response.text() };
-  },
+  forward: (form) => postToManagedLogin(`${config.AUTHORIZATION_SERVER}/oauth2/token`, form),
   origins: config.SMART_APP_ORIGINS,
 };
 

@@ -15,6 +15,7 @@ import {
   awsBackendAuthentication,
   type BackendAuthentication,
   oauthAnswer,
+  postToManagedLogin,
 } from './smart-token.ts';
 
 /** What introspection and revocation stand on in AWS, besides backend authentication. */
@@ -43,15 +44,7 @@ export const tokenStateEndpoint = (config: SmartTokenStateConfig): TokenStateEnd
     tokenIssuer: config.TOKEN_ISSUER,
     tokenKeyArn: config.TOKEN_KEY_ARN,
   }),
-  revokeAtCognito: async (form) => {
-    const response = await fetch(`${config.AUTHORIZATION_SERVER}/oauth2/revoke`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: form,
-      signal: AbortSignal.timeout(5000),
-    });
-    return { status: response.status, body: await response.text() };
-  },
+  revokeAtCognito: (form) => postToManagedLogin(`${config.AUTHORIZATION_SERVER}/oauth2/revoke`, form),
   origins: config.SMART_APP_ORIGINS,
 });
 

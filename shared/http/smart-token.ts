@@ -85,6 +85,23 @@ export async function oauthAnswer(
   }
 }
 
+/**
+ * A form POSTed to Cognito's managed login (`/oauth2/token`, `/oauth2/revoke`) as the client sent
+ * it, with Cognito's answer as it is. Five seconds: API Gateway gives up at 29.
+ */
+export async function postToManagedLogin(
+  url: string,
+  form: string,
+): Promise<{ status: number; body: string }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: form,
+    signal: AbortSignal.timeout(5000),
+  });
+  return { status: response.status, body: await response.text() };
+}
+
 /** What authenticating a backend service takes: its registration, its keys, the replay store. */
 export type BackendAuthentication = Pick<TokenEndpoint, 'url' | 'clients' | 'keysOf' | 'firstUse'>;
 
