@@ -119,9 +119,9 @@ export interface SmartEndpointsProps {
 }
 
 /**
- * SMART's endpoints under the API besides the authorize facade (infra/smart-login.ts): discovery
- * and the token endpoint, which answers backend services itself and hands the apps' code and
- * refresh grants on to the managed login.
+ * SMART's endpoints under the API besides the authorize facade (infra/smart-login.ts): discovery,
+ * the token endpoint (which answers backend services itself and hands the apps' code and refresh
+ * grants on to the managed login), introspection and revocation.
  */
 export class SmartEndpoints extends Construct {
   readonly token: RouteFunction;

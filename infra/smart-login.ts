@@ -25,7 +25,7 @@ const CLIENT_ID_MAX = 128;
  * tenant, the user's record and the launch context into the tokens, and the authorize facade at
  * `/auth/authorize`, which checks what SMART asks of an authorization request and sends the user
  * on to the managed login. The token, discovery, introspection and revocation endpoints are
- * infra/smart.ts's.
+ * infra/smart-endpoints.ts's.
  */
 export class SmartLogin extends Construct {
   readonly preTokenGeneration: RouteFunction;
