@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { PublicJwks } from '../shared/auth/backend-services.ts';
 import {
   cognitoResourceServers,
   cognitoScopeOf,
@@ -95,15 +96,10 @@ const smartAppList = z.pipe(
  * its `system/` scopes, the organization whose records it reaches and the role it acts with.
  * Its `name` is its `client_id`.
  */
-const publicJwk = z.looseObject({ kty: z.enum(['RSA', 'EC']) }).check(
-  z.refine((key) => !['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((member) => member in key), {
-    message: 'a registered key is public: no private members (d, p, q, ...)',
-  }),
-);
 const SmartBackendClientSchema = z
   .strictObject({
     name: z.string().check(z.regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/), z.maxLength(64)),
-    jwks: z.optional(z.strictObject({ keys: z.array(publicJwk).check(z.minLength(1), z.maxLength(4)) })),
+    jwks: z.optional(PublicJwks),
     jwksUrl: z.optional(z.url({ protocol: /^https$/ })),
     scopes: z.string().check(
       z.refine(

@@ -1,4 +1,5 @@
 import { decodeJwt, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import * as z from 'zod/mini';
 import { OAuthError } from './oauth.ts';
 import { parseScopes, scopeCovers } from './scopes.ts';
 import { ASSERTION_ALGORITHMS } from './smart-configuration.ts';
@@ -8,6 +9,37 @@ import { ASSERTION_ALGORITHMS } from './smart-configuration.ts';
  * and the stack's token function): the client's `private_key_jwt` assertion (RFC 7523) and the
  * `system/` scopes it may be granted.
  */
+
+/** Members only a private JWK has (RFC 7518 §6.2.2, §6.3.2, §6.4): a registration never holds them. */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+/**
+ * A backend service's registered keys, locally (`npm run smart:client -- --jwks`) and in the
+ * stage (`smartBackendClients`): public RSA or P-384 EC keys for the assertion algorithms.
+ */
+export const PublicJwks = z.object({
+  keys: z
+    .array(
+      z
+        .looseObject({
+          kty: z.enum(['RSA', 'EC']),
+          kid: z.optional(z.string().check(z.minLength(1))),
+          alg: z.optional(z.enum(ASSERTION_ALGORITHMS)),
+          crv: z.optional(z.literal('P-384')),
+          n: z.optional(z.string()),
+          e: z.optional(z.string()),
+          x: z.optional(z.string()),
+          y: z.optional(z.string()),
+        })
+        .check(
+          z.refine((key) => !PRIVATE_MEMBERS.some((member) => member in key), {
+            message: 'a registered key is public: no private members (d, p, q, ...)',
+          }),
+        ),
+    )
+    .check(z.minLength(1), z.maxLength(10)),
+});
+export type PublicJwks = z.infer<typeof PublicJwks>;
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** SMART Backend Services: an assertion's `exp` is at most five minutes in the future. */

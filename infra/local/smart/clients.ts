@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import * as z from 'zod/mini';
+import { PublicJwks } from '../../../shared/auth/backend-services.ts';
 import { parseScopes } from '../../../shared/auth/scopes.ts';
-import { ASSERTION_ALGORITHMS } from '../../../shared/auth/smart-configuration.ts';
 import { BACKEND_ROLES } from '../../../shared/routes.ts';
 import { createFile, readIfExists } from './files.ts';
 
@@ -17,26 +17,14 @@ const CLIENT_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** The algorithms SMART Backend Services names for client assertions. */
 
-const PublicJwk = z.looseObject({
-  kty: z.enum(['RSA', 'EC']),
-  kid: z.optional(z.string().check(z.minLength(1))),
-  alg: z.optional(z.enum(ASSERTION_ALGORITHMS)),
-  crv: z.optional(z.literal('P-384')),
-  n: z.optional(z.string()),
-  e: z.optional(z.string()),
-  x: z.optional(z.string()),
-  y: z.optional(z.string()),
-  d: z.optional(z.never()),
-});
-const Jwks = z.object({ keys: z.array(PublicJwk).check(z.minLength(1), z.maxLength(10)) });
-export type ClientJwks = z.infer<typeof Jwks>;
+export type ClientJwks = PublicJwks;
 
 const ClientRegistration = z.object({
   client_id: z.string().check(z.regex(CLIENT_ID)),
   client_name: z.string().check(z.minLength(1), z.maxLength(200)),
   redirect_uris: z.array(z.string()),
   token_endpoint_auth_method: z.enum(['none', 'private_key_jwt']),
-  jwks: z.optional(Jwks),
+  jwks: z.optional(PublicJwks),
   /** The scopes the client may ask for, space-separated. */
   scope: z.string(),
   /**
@@ -121,7 +109,7 @@ export function registerClient(dataDir: string, request: ClientRequest): ClientR
 
   let jwks: ClientJwks | undefined;
   if (request.jwks !== undefined) {
-    const parsed = Jwks.safeParse(request.jwks);
+    const parsed = PublicJwks.safeParse(request.jwks);
     if (!parsed.success) {
       throw new ClientRegistrationError(
         'the JWKS must be {"keys": [...]} of public RSA or P-384 EC keys (no "d": never register a private key), alg RS384 or ES384',
