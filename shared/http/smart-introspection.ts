@@ -14,6 +14,7 @@ import {
   authenticatedBackend,
   awsBackendAuthentication,
   type BackendAuthentication,
+  type ManagedLoginAnswer,
   oauthAnswer,
   postToManagedLogin,
 } from './smart-token.ts';
@@ -24,7 +25,7 @@ export interface TokenStateEndpoint extends BackendAuthentication {
   appClientIds: readonly string[];
   issuers: ApiTokenIssuers;
   /** Cognito's `/oauth2/revoke` answer to the same form. */
-  revokeAtCognito: (form: string) => Promise<{ status: number; body: string }>;
+  revokeAtCognito: (form: string) => Promise<ManagedLoginAnswer>;
   origins: readonly string[];
 }
 
@@ -120,16 +121,5 @@ export const answerRevoke = (event: Event, endpoint: TokenStateEndpoint): Promis
       );
     }
     const answer = await endpoint.revokeAtCognito(raw);
-    if (answer.status === 200) return [200, undefined];
-    let body: unknown;
-    try {
-      body = JSON.parse(answer.body);
-    } catch {
-      throw new OAuthError(
-        'temporarily_unavailable',
-        'the authorization server did not answer the revocation',
-        503,
-      );
-    }
-    return [answer.status, body];
+    return [answer.status, answer.status === 200 ? undefined : answer.body];
   });

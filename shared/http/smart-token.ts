@@ -32,7 +32,7 @@ export interface TokenEndpoint {
   sign: (signingInput: Uint8Array) => Promise<Uint8Array>;
   keyId: string;
   /** The managed login's token endpoint answer to the same form (codes and refresh tokens are Cognito's). */
-  forward: (form: string) => Promise<{ status: number; body: string }>;
+  forward: (form: string) => Promise<ManagedLoginAnswer>;
   /** Browser apps' origins (their redirect URIs'), which may read the answer. */
   origins: readonly string[];
 }
@@ -85,21 +85,39 @@ export async function oauthAnswer(
   }
 }
 
+/** The managed login's answer: its status and JSON body (none for an empty 200). */
+export interface ManagedLoginAnswer {
+  status: number;
+  body: unknown;
+}
+
 /**
  * A form POSTed to Cognito's managed login (`/oauth2/token`, `/oauth2/revoke`) as the client sent
- * it, with Cognito's answer as it is. Five seconds: API Gateway gives up at 29.
+ * it. Five seconds: API Gateway gives up at 29. No answer, or one that is not JSON, is RFC 6749's
+ * `temporarily_unavailable` (503), not a 500.
  */
-export async function postToManagedLogin(
-  url: string,
-  form: string,
-): Promise<{ status: number; body: string }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: form,
-    signal: AbortSignal.timeout(5000),
-  });
-  return { status: response.status, body: await response.text() };
+export async function postToManagedLogin(url: string, form: string): Promise<ManagedLoginAnswer> {
+  const unavailable = () =>
+    new OAuthError('temporarily_unavailable', 'the authorization server did not answer: try again', 503);
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: form,
+      signal: AbortSignal.timeout(5000),
+    });
+    text = await response.text();
+  } catch {
+    throw unavailable();
+  }
+  if (text === '') return { status: response.status, body: undefined };
+  try {
+    return { status: response.status, body: JSON.parse(text) };
+  } catch {
+    throw unavailable();
+  }
 }
 
 /** What authenticating a backend service takes: its registration, its keys, the replay store. */
@@ -191,21 +209,16 @@ async function backendToken(form: ReadonlyMap<string, string>, endpoint: TokenEn
  * Cognito's token answer as SMART's: `scope` (Cognito leaves it out) and the launch `patient`
  * from the access token it just issued to us over TLS, so read without verifying again.
  */
-function smartAnswerOf(forwarded: { status: number; body: string }): unknown {
-  let body: unknown;
-  try {
-    body = JSON.parse(forwarded.body);
-  } catch {
-    throw new OAuthError(
-      'temporarily_unavailable',
-      'the authorization server answered something other than JSON',
-      503,
-    );
-  }
-  if (forwarded.status !== 200 || typeof body !== 'object' || body === null) return body;
+function smartAnswerOf({ status, body }: ManagedLoginAnswer): unknown {
+  if (status !== 200 || typeof body !== 'object' || body === null) return body;
   const accessToken: unknown = Reflect.get(body, 'access_token');
   if (typeof accessToken !== 'string') return body;
-  const claims = decodeJwt(accessToken);
+  let claims: ReturnType<typeof decodeJwt>;
+  try {
+    claims = decodeJwt(accessToken);
+  } catch {
+    return body;
+  }
   return {
     ...body,
     ...(typeof claims.scope === 'string' ? { scope: smartScopesOf(claims.scope) } : {}),

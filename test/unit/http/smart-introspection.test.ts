@@ -51,7 +51,7 @@ beforeAll(async () => {
     },
     revokeAtCognito: async (form) => {
       revoked.push(form);
-      return { status: 200, body: '' };
+      return { status: 200, body: undefined };
     },
     origins: [],
   };

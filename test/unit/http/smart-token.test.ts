@@ -1,10 +1,12 @@
 import { generateKeyPairSync, randomUUID, sign as rsaSign } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BackendClient } from '../../../shared/config.ts';
 import { proxyEvent } from '../../../shared/http/proxy-event.ts';
-import { answerToken, type TokenEndpoint } from '../../../shared/http/smart-token.ts';
+import { answerToken, postToManagedLogin, type TokenEndpoint } from '../../../shared/http/smart-token.ts';
 
 const BASE = 'https://api.example.com';
 const TOKEN_URL = `${BASE}/auth/token`;
@@ -51,7 +53,7 @@ beforeAll(async () => {
         .sign(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
       return {
         status: 200,
-        body: JSON.stringify({ access_token: access, id_token: 'x', token_type: 'Bearer', expires_in: 3600 }),
+        body: { access_token: access, id_token: 'x', token_type: 'Bearer', expires_in: 3600 },
       };
     },
     origins: ['https://app.example.com'],
@@ -182,5 +184,35 @@ describe('the token function, the apps’ grants', () => {
     expect(answer.headers?.['Access-Control-Allow-Origin']).toBe('https://app.example.com');
     const elsewhere = await answerToken(post(form, { origin: 'https://evil.example' }), endpoint);
     expect(elsewhere.headers?.['Access-Control-Allow-Origin']).toBeUndefined();
+  });
+});
+
+describe('the managed login behind it', () => {
+  it('answers 503 temporarily_unavailable when Cognito answers something other than JSON, or nothing', async () => {
+    const server = createServer((_request, response) =>
+      response.writeHead(502).end('<html>bad gateway</html>'),
+    );
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const down = {
+        ...endpoint,
+        forward: (form: string) => postToManagedLogin(`http://127.0.0.1:${port}/oauth2/token`, form),
+      };
+      const form = { grant_type: 'refresh_token', refresh_token: 'r', client_id: 'app' };
+      const answer = await answerToken(post(form), down);
+      expect([answer.statusCode, json(answer.body).error]).toEqual([503, 'temporarily_unavailable']);
+    } finally {
+      await new Promise((closed) => server.close(closed));
+    }
+    const closed = {
+      ...endpoint,
+      forward: (form: string) => postToManagedLogin(`http://127.0.0.1:${port}/oauth2/token`, form),
+    };
+    const answer = await answerToken(
+      post({ grant_type: 'refresh_token', refresh_token: 'r', client_id: 'app' }),
+      closed,
+    );
+    expect([answer.statusCode, json(answer.body).error]).toEqual([503, 'temporarily_unavailable']);
   });
 });
