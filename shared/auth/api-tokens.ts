@@ -1,6 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
-import { createRemoteJWKSet, decodeJwt, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  errors,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
 import { cachedPublicKey, regionalKms } from '../crypto/token-key.ts';
 import { smartScopesOf } from './cognito-scopes.ts';
 
@@ -101,10 +108,17 @@ async function verifyBackendToken(token: string, backend: ApiTokenIssuers['backe
   return payload;
 }
 
+/**
+ * A JOSE error is the token's fault (signature, claims, time, no matching key): refused, 401.
+ * Not reaching the pool's JWKS (a timeout, a network error, an answer that is not a JWKS) is
+ * ours: thrown on, so API Gateway answers 500 instead of telling a valid user to sign in again.
+ */
 async function verified<T>(verification: Promise<T>): Promise<T> {
   try {
     return await verification;
   } catch (error) {
+    const unreachable = error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid;
+    if (!(error instanceof errors.JOSEError) || unreachable) throw error;
     throw new TokenRefusedError('signature, issuer or time refused', { cause: error });
   }
 }

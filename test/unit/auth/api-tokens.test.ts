@@ -219,6 +219,17 @@ describe('the authorizer’s answer', () => {
     ).rejects.toThrow(/KMS throttled/);
   });
 
+  it('fails closed, and not as a 401, when the user pool’s JWKS cannot be fetched', async () => {
+    const unreachable: ApiTokenIssuers = {
+      ...issuers,
+      userPool: { ...issuers.userPool, keys: async () => Promise.reject(new TypeError('fetch failed')) },
+    };
+    const token = await userPoolToken({ token_use: 'id', aud: 'app-client' });
+    await expect(
+      authorizeToken({ authorizationToken: `Bearer ${token}`, methodArn: METHOD_ARN }, unreachable),
+    ).rejects.toThrow(/fetch failed/);
+  });
+
   it('reads claims the Cognito authorizer left as an object, and nothing from a malformed context', () => {
     expect(claimsOfAuthorizer({ claims: { sub: 'u' } })).toEqual({ sub: 'u' });
     expect(claimsOfAuthorizer({ claims: '{not json' })).toBeUndefined();
