@@ -186,6 +186,7 @@ export type BackendClient = z.infer<typeof BackendClientSchema>;
 /** The token function (functions/smart/token.ts). */
 const SmartTokenEnvSchema = z.object({
   AWS_REGION: z.string().check(z.minLength(1)),
+  LOG_LEVEL: EnvSchema.shape.LOG_LEVEL,
   TOKEN_ISSUER: z.url({ protocol: /^https$/ }),
   TOKEN_KEY_ARN: keyArn,
   /** Where the `jti` of each used assertion is remembered (a conditional PutItem). */

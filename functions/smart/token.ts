@@ -5,6 +5,7 @@ import { kmsRs384Signer, regionalKms, tokenKeyId } from '../../shared/crypto/tok
 import {
   answerToken,
   awsBackendAuthentication,
+  oauthLogAt,
   postToManagedLogin,
   type TokenEndpoint,
 } from '../../shared/http/smart-token.ts';
@@ -23,6 +24,7 @@ const endpoint: TokenEndpoint = {
   keyId: tokenKeyId(config.TOKEN_KEY_ARN),
   forward: (form) => postToManagedLogin(`${config.AUTHORIZATION_SERVER}/oauth2/token`, form),
   origins: config.SMART_APP_ORIGINS,
+  log: oauthLogAt(config.LOG_LEVEL),
 };
 
 /**

@@ -16,3 +16,10 @@ export function log(): Logger {
   }
   return logger;
 }
+
+/**
+ * A logger at `level` for the SMART functions, which are not given the routes' configuration
+ * (and so cannot call `log()`); the same service name and JSON shape.
+ */
+export const loggerAt = (level: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT'): Logger =>
+  new Logger({ serviceName: 'fhir-records', logLevel: level });

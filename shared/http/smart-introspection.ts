@@ -15,7 +15,9 @@ import {
   awsBackendAuthentication,
   type BackendAuthentication,
   type ManagedLoginAnswer,
+  type OAuthLog,
   oauthAnswer,
+  oauthLogAt,
   postToManagedLogin,
 } from './smart-token.ts';
 
@@ -27,6 +29,7 @@ export interface TokenStateEndpoint extends BackendAuthentication {
   /** Cognito's `/oauth2/revoke` answer to the same form. */
   revokeAtCognito: (form: string) => Promise<ManagedLoginAnswer>;
   origins: readonly string[];
+  log: OAuthLog;
 }
 
 /** The endpoint in AWS, from the functions' configuration. */
@@ -47,6 +50,7 @@ export const tokenStateEndpoint = (config: SmartTokenStateConfig): TokenStateEnd
   }),
   revokeAtCognito: (form) => postToManagedLogin(`${config.AUTHORIZATION_SERVER}/oauth2/revoke`, form),
   origins: config.SMART_APP_ORIGINS,
+  log: oauthLogAt(config.LOG_LEVEL),
 });
 
 type Caller = { kind: 'backend'; client: BackendClient } | { kind: 'app'; clientId: string };
@@ -78,7 +82,7 @@ function visibleTo(caller: Caller, claims: JWTPayload): boolean {
  * they are never reported active here.
  */
 export const answerIntrospect = (event: Event, endpoint: TokenStateEndpoint): Promise<Result> =>
-  oauthAnswer(event, endpoint.origins, async (form) => {
+  oauthAnswer(event, endpoint, async (form) => {
     const caller = await callerOf(form, endpoint);
     const token = required(form, 'token');
     let claims: JWTPayload;
@@ -111,7 +115,7 @@ export const answerIntrospect = (event: Event, endpoint: TokenStateEndpoint): Pr
  * token is not revocable (it lives five minutes), so it is `unsupported_token_type`.
  */
 export const answerRevoke = (event: Event, endpoint: TokenStateEndpoint): Promise<Result> =>
-  oauthAnswer(event, endpoint.origins, async (form, raw) => {
+  oauthAnswer(event, endpoint, async (form, raw) => {
     const caller = await callerOf(form, endpoint);
     required(form, 'token');
     if (caller.kind === 'backend') {

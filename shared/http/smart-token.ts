@@ -13,6 +13,7 @@ import {
 } from '../auth/backend-services.ts';
 import { smartScopesOf } from '../auth/cognito-scopes.ts';
 import { formParameters, NO_STORE, OAuthError, required } from '../auth/oauth.ts';
+import { loggerAt } from '../base/logger.ts';
 import type { BackendClient } from '../config.ts';
 import { SMART_PATHS } from '../routes.ts';
 import { firstUseOfAssertion } from '../store/assertion-replay.ts';
@@ -35,7 +36,17 @@ export interface TokenEndpoint {
   forward: (form: string) => Promise<ManagedLoginAnswer>;
   /** Browser apps' origins (their redirect URIs'), which may read the answer. */
   origins: readonly string[];
+  /** One line per call: the endpoint, grant, status and error code; never a token, code or assertion. */
+  log: OAuthLog;
 }
+
+export type OAuthLog = (line: Record<string, string | number>) => void;
+
+/** The OAuth endpoints' log line in AWS, at the function's level. */
+export const oauthLogAt = (level: Parameters<typeof loggerAt>[0]): OAuthLog => {
+  const logger = loggerAt(level);
+  return (line) => logger.info('oauth endpoint', line);
+};
 
 /**
  * `POST /auth/token` in AWS: `client_credentials` for backend services is answered here, with
@@ -44,7 +55,7 @@ export interface TokenEndpoint {
  * RFC 6749 §5.2 JSON. Nothing of the request is logged: it carries codes and assertions.
  */
 export const answerToken = (event: Event, endpoint: TokenEndpoint): Promise<Result> =>
-  oauthAnswer(event, endpoint.origins, async (form, raw) => {
+  oauthAnswer(event, endpoint, async (form, raw) => {
     const grantType = required(form, 'grant_type');
     if (grantType === 'client_credentials') return [200, await backendToken(form, endpoint)];
     if (grantType === 'authorization_code' || grantType === 'refresh_token') {
@@ -61,7 +72,7 @@ export const answerToken = (event: Event, endpoint: TokenEndpoint): Promise<Resu
  */
 export async function oauthAnswer(
   event: Event,
-  origins: readonly string[],
+  { origins, log }: { origins: readonly string[]; log: OAuthLog },
   answerForm: (form: ReadonlyMap<string, string>, raw: string) => Promise<[number, unknown]>,
 ): Promise<Result> {
   const headers = lowerCaseHeaders(event.headers);
@@ -73,14 +84,20 @@ export async function oauthAnswer(
     headers: { ...SECURITY_HEADERS, 'Content-Type': 'application/json', ...NO_STORE, ...cors },
     body: body === undefined ? '' : JSON.stringify(body),
   });
+  const line: Record<string, string | number> = { endpoint: `${event.httpMethod} ${event.resource}` };
   try {
     const raw = event.isBase64Encoded
       ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
       : (event.body ?? '');
-    const [status, body] = await answerForm(formParameters(headers['content-type'], raw), raw);
+    const form = formParameters(headers['content-type'], raw);
+    const grantType = form.get('grant_type');
+    if (grantType && /^[a-z_]{1,32}$/.test(grantType)) line.grantType = grantType;
+    const [status, body] = await answerForm(form, raw);
+    log({ ...line, status });
     return answer(status, body);
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error;
+    log({ ...line, status: error.status, error: error.error });
     return answer(error.status, { error: error.error, error_description: error.message });
   }
 }

@@ -54,6 +54,7 @@ beforeAll(async () => {
       return { status: 200, body: undefined };
     },
     origins: [],
+    log: () => {},
   };
 });
 

@@ -17,6 +17,7 @@ let clientKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 let endpoint: TokenEndpoint;
 let forwarded: string[];
 const used = new Set<string>();
+const logged: Record<string, string | number>[] = [];
 
 beforeAll(async () => {
   const pair = await generateKeyPair('ES384', { extractable: true });
@@ -57,6 +58,7 @@ beforeAll(async () => {
       };
     },
     origins: ['https://app.example.com'],
+    log: (line) => logged.push(line),
   };
 });
 
@@ -124,6 +126,14 @@ describe('the token function, client_credentials', () => {
     expect((await answerToken(post(form), endpoint)).statusCode).toBe(200);
     const replay = await answerToken(post(form), endpoint);
     expect([replay.statusCode, json(replay.body).error]).toEqual([401, 'invalid_client']);
+    // One log line per call, with the grant and outcome, and nothing of the assertion.
+    expect(logged.at(-1)).toEqual({
+      endpoint: 'POST /auth/token',
+      grantType: 'client_credentials',
+      status: 401,
+      error: 'invalid_client',
+    });
+    expect(JSON.stringify(logged)).not.toContain(form.client_assertion);
     expect(json(replay.body).error_description).toContain('jti');
 
     const forger = await generateKeyPair('ES384');
