@@ -24,6 +24,8 @@ export interface SearchParameter {
   /** The FHIRPath it indexes, from the R4 SearchParameter definition. */
   readonly expression: string;
   readonly index: SearchIndex;
+  /** A reference parameter's target types (R4 SearchParameter.target): what `_include` may bring. */
+  readonly target?: readonly string[];
 }
 
 export interface ResourceDefinition<Type extends string = string> {
@@ -42,4 +44,17 @@ export interface ResourceDefinition<Type extends string = string> {
    * and these too, is in the sealed payload: the whole resource is encrypted.
    */
   readonly clear: readonly string[];
+}
+
+/**
+ * A clinical resource type: in the Patient compartment through one reference element (its
+ * patient), kept in that patient's partition sorted by one date (`sortDate`, a date search
+ * parameter), searched by decrypting the patient's candidates (every other parameter is a
+ * `filter`). The engine serves every such type from this data (shared/store/hooks/clinical.ts).
+ */
+export interface ClinicalDefinition<Type extends string = string> extends ResourceDefinition<Type> {
+  /** The element whose Patient reference puts a resource in the compartment (`subject`, `patient`). */
+  readonly patientElement: string;
+  /** The date search parameter the patient's partition is sorted by (`_sort=date`). */
+  readonly sortDate?: string;
 }

@@ -1,8 +1,6 @@
 import { routeScopeDecision, scopeContextOf } from '../../auth/scopes.ts';
 import { ForbiddenError } from '../../base/errors.ts';
-import { appointmentDefinition } from '../../resources/appointment.ts';
-import { patientDefinition } from '../../resources/patient.ts';
-import { practitionerDefinition } from '../../resources/practitioner.ts';
+import { engineDefinitions } from '../../resources/registry.ts';
 import type { RouteDef } from '../../routes.ts';
 import { type Middleware, stateOf } from './state.ts';
 
@@ -12,9 +10,7 @@ import { type Middleware, stateOf } from './state.ts';
  * (shared/store/repository.ts). Other routes (the access log, operations) cannot, so they
  * refuse what they would otherwise widen.
  */
-const ENGINE_TYPES: ReadonlySet<string> = new Set(
-  [patientDefinition, practitionerDefinition, appointmentDefinition].map((type) => type.resourceType),
-);
+const ENGINE_TYPES: ReadonlySet<string> = new Set(engineDefinitions.map((type) => type.resourceType));
 const ENGINE_INTERACTIONS: ReadonlySet<RouteDef['interaction']> = new Set([
   'read',
   'vread',
