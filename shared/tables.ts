@@ -37,8 +37,11 @@ export const recordsTable = {
   indexes: [
     // Heads of one resource type in one organization, by last update: unfiltered listing.
     { name: 'byType', partitionKey: 'typePk', sortKey: 'typeSk', projection: 'KEYS_ONLY' },
-    // Appointment heads by participant, ordered by start: schedules and searches.
+    // Appointment heads by participant, ordered by start: schedules and searches. Clinical
+    // heads (Observation, Condition...) by their patient and type, ordered by their sort date.
     { name: 'byPatient', partitionKey: 'patientPk', sortKey: 'startSk', projection: 'KEYS_ONLY' },
+    // The same partitions by last update: `_sort=_lastUpdated`, `$everything`'s `_since`.
+    { name: 'byPatientUpdated', partitionKey: 'patientPk', sortKey: 'typeSk', projection: 'KEYS_ONLY' },
     { name: 'byPractitioner', partitionKey: 'practitionerPk', sortKey: 'startSk', projection: 'KEYS_ONLY' },
   ],
 } as const satisfies TableDef;

@@ -19,12 +19,14 @@ export type PatientAccess =
    */
   | { allowed: false; hide: boolean; breakGlass?: true };
 
-/** What a care relationship rests on (a care team will be a third basis). */
-export type CareBasis = 'appointment' | 'registration';
+/** What a care relationship rests on: a visit, a registration, or membership of the patient's CareTeam. */
+export type CareBasis = 'appointment' | 'registration' | 'careteam';
 
 /** One recorded care relationship of the practitioner with the patient. */
 export interface CareLink {
   basis: CareBasis;
+  /** When the basis begins (epoch ms), where it may begin later than its link was written (a CareTeam's period). */
+  start?: number;
   /** When the basis ended or ends (epoch ms): an appointment's end, a registration's time. */
   end: number;
 }
@@ -54,7 +56,9 @@ const MANAGERS: readonly Role[] = ['admin'];
 
 /** A link grants access from its creation until `careAccessAfterMs` after its basis ended. */
 export const careLinkGrants = (link: CareLink, now: number, careAccessAfterMs: number): boolean =>
-  Number.isFinite(link.end) && now <= link.end + careAccessAfterMs;
+  Number.isFinite(link.end) &&
+  now <= link.end + careAccessAfterMs &&
+  (link.start === undefined || now >= link.start);
 
 async function caresFor(practitionerId: string | undefined, facts: PatientFacts): Promise<boolean> {
   if (!practitionerId) return false;

@@ -52,3 +52,17 @@ export const BATCH_IDEMPOTENCY_SK = 'batch';
  */
 export const ASSERTION_KEY_PREFIX = '_smart#assertion#';
 export const assertionPk = (clientId: string): string => `${ASSERTION_KEY_PREFIX}${clientId}`;
+
+/**
+ * The partition of one patient's resources of one clinical type (the byPatient index), as an
+ * Appointment's: `org#Observation?patient=<id>`.
+ */
+export const compartmentPk = (org: string, resourceType: string, patientId: string): string =>
+  `${org}#${resourceType}?patient=${patientId}`;
+
+/** Undated resources sort before every date (`0` < `1`...): last when newest come first. */
+export const UNDATED = '0';
+
+/** `2026-12-01T09:05:00.000Z#<id>`: the start of a resource's sort date, fixed width, then its id. */
+export const sortDateSk = (start: number | undefined, id: string): string =>
+  `${start === undefined ? UNDATED : new Date(start).toISOString()}#${id}`;

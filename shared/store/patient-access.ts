@@ -26,7 +26,17 @@ export interface AccessRequest {
 }
 
 /** A care link item as written by bookings and registrations; anything else grants nothing. */
-const CareLinkItem = z.object({ basis: z.enum(['appointment', 'registration']), end: z.string() });
+const CareLinkItem = z.object({
+  basis: z.enum(['appointment', 'registration', 'careteam']),
+  end: z.string(),
+  start: z.optional(z.string()),
+});
+
+/**
+ * Links read per decision, latest ending first. Without a start, the latest ending link decides
+ * alone; a care team's link may not have begun yet, so a few more are weighed.
+ */
+const CARE_LINKS_READ = 10;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -41,8 +51,9 @@ export function patientAccessOf(request: AccessRequest) {
   const { principal, audit, breakGlassReason: reason } = request;
 
   /**
-   * The link that ends last (the sort key orders a patient's links by end): if it grants
-   * nothing, no other does. Consistent, so a cancellation ends access at once.
+   * The links that end last (the sort key orders a patient's links by end): if none of them
+   * grants, an earlier-ending one would not either, but for a care team's not yet begun.
+   * Consistent, so a cancellation ends access at once.
    */
   const careLinks = async (patientId: string): Promise<CareLink[]> => {
     if (!principal.practitionerId) return [];
@@ -54,16 +65,18 @@ export function patientAccessOf(request: AccessRequest) {
           ':pk': careLinkPk(principal.org, principal.practitionerId),
           ':prefix': careLinkPrefix(patientId),
         },
-        ProjectionExpression: '#basis, #end',
-        ExpressionAttributeNames: { '#basis': 'basis', '#end': 'end' },
+        ProjectionExpression: '#basis, #end, #start',
+        ExpressionAttributeNames: { '#basis': 'basis', '#end': 'end', '#start': 'start' },
         ScanIndexForward: false,
-        Limit: 1,
+        Limit: CARE_LINKS_READ,
         ConsistentRead: true,
       }),
     );
     return (Items ?? []).flatMap((item) => {
       const link = CareLinkItem.safeParse(item);
-      return link.success ? [{ basis: link.data.basis, end: Date.parse(link.data.end) }] : [];
+      if (!link.success) return [];
+      const { basis, end, start } = link.data;
+      return [{ basis, end: Date.parse(end), ...(start === undefined ? {} : { start: Date.parse(start) }) }];
     });
   };
 

@@ -410,6 +410,7 @@ export async function deleteResource<T>(
     ...(index
       ? current.tokens.map((token) => ({ Delete: { TableName: table, Key: index.key(org, token, id) } }))
       : []),
+    ...(type.deletePlan?.(request, current) ?? []),
   ];
   await commit(items, request.audit, 204, (codes) =>
     codes[0] === 'ConditionalCheckFailed'

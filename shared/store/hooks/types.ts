@@ -91,6 +91,8 @@ export interface WriteHooks<T> extends ResourceType<T> {
     version: Version<T>,
     current: Stored<T> | undefined,
   ): VersionPlan | Promise<VersionPlan>;
+  /** What a delete removes besides the head's search items (a CareTeam's care links). */
+  deletePlan?(request: StoreRequest, current: Stored<T>): TransactItem[];
   /**
    * Retry a transaction cancelled only by TransactionConflict (no condition failed): for
    * contended items such as schedule locks. Each attempt commits its own AuditEvent or none;
