@@ -8,6 +8,8 @@
  * their own): every handler bundle imports it.
  */
 import { appointmentDefinition } from './resources/appointment.ts';
+import { type ClinicalType, clinicalDefinitions } from './resources/clinical.ts';
+import type { ClinicalDefinition } from './resources/definition.ts';
 import { patientDefinition } from './resources/patient.ts';
 import { practitionerDefinition } from './resources/practitioner.ts';
 
@@ -95,7 +97,7 @@ export interface RouteDef {
   auth: 'jwt' | 'none';
   /** Roles that may call the route at all; the finer policy lives in shared/auth. */
   roles: readonly Role[];
-  resourceType?: 'Patient' | 'Practitioner' | 'Appointment' | 'AuditEvent' | 'Slot';
+  resourceType?: 'Patient' | 'Practitioner' | 'Appointment' | 'AuditEvent' | 'Slot' | ClinicalType;
   interaction: Interaction;
   /** The AuditEvent action this route records; undefined only for unaudited public routes. */
   audit?: AuditAction;
@@ -126,6 +128,136 @@ const auditEventSearchParams = [
   { name: 'outcome', type: 'token' },
   { name: 'purpose', type: 'token' },
 ] as const;
+
+/** `MedicationRequest` -> `medication-request`: the folder of a type's handlers. */
+export const kebabCase = (name: string): string => name.replace(/(?<!^)([A-Z])/g, '-$1').toLowerCase();
+
+export type ClinicalRouteId<T extends string> =
+  | `create${T}`
+  | `search${T}`
+  | `search${T}Post`
+  | `read${T}`
+  | `update${T}`
+  | `patch${T}`
+  | `delete${T}`
+  | `history${T}`
+  | `vread${T}`;
+
+/**
+ * The routes of one clinical type, the same nine for each (functions/<type>/<action>.ts): the
+ * patient reads their own record, clinicians read and write where they care for the patient
+ * (break-glass: read), admins manage; compliance never sees clinical content.
+ */
+export function clinicalRoutes<const D extends ClinicalDefinition<ClinicalType>>(
+  definition: D,
+): Record<ClinicalRouteId<D['resourceType']>, RouteDef> {
+  const type = definition.resourceType;
+  const folder = `functions/${kebabCase(type)}`;
+  const searchParams = definition.searchParameters;
+  const entry = (
+    method: RouteDef['method'],
+    path: string,
+    action: string,
+    interaction: Interaction,
+    audit: AuditAction,
+    summary: string,
+  ): RouteDef => {
+    const writes = method !== 'GET' && interaction !== 'search-type';
+    return {
+      method,
+      path,
+      handler: `${folder}/${action}.ts`,
+      auth: 'jwt',
+      roles: writes ? staff : clinical,
+      resourceType: type,
+      interaction,
+      audit,
+      ...(interaction === 'search-type' ? { searchParams } : {}),
+      access: writes ? writeRecords : readRecords,
+      summary,
+    };
+  };
+  const routes = {
+    [`create${type}`]: entry(
+      'POST',
+      `/${type}`,
+      'create',
+      'create',
+      'C',
+      `Record a ${type} in a patient's record (optional Idempotency-Key)`,
+    ),
+    [`search${type}`]: entry(
+      'GET',
+      `/${type}`,
+      'search',
+      'search-type',
+      'E',
+      `Search ${type} resources the caller may see`,
+    ),
+    [`search${type}Post`]: entry(
+      'POST',
+      `/${type}/_search`,
+      'search-post',
+      'search-type',
+      'E',
+      `Search ${type} resources as GET /${type} does, the parameters form-encoded in the body`,
+    ),
+    [`read${type}`]: entry('GET', `/${type}/{id}`, 'read', 'read', 'R', `Read a ${type}`),
+    [`update${type}`]: entry(
+      'PUT',
+      `/${type}/{id}`,
+      'update',
+      'update',
+      'U',
+      `Replace a ${type} (If-Match required)`,
+    ),
+    [`patch${type}`]: entry(
+      'PATCH',
+      `/${type}/{id}`,
+      'patch',
+      'patch',
+      'U',
+      `Change a ${type} with JSON Patch (If-Match required)`,
+    ),
+    [`delete${type}`]: entry(
+      'DELETE',
+      `/${type}/{id}`,
+      'delete',
+      'delete',
+      'D',
+      `Delete a ${type} (logical: history stays, reads answer 410)`,
+    ),
+    [`history${type}`]: entry(
+      'GET',
+      `/${type}/{id}/_history`,
+      'history',
+      'history-instance',
+      'R',
+      `Versions of a ${type}, newest first`,
+    ),
+    [`vread${type}`]: entry(
+      'GET',
+      `/${type}/{id}/_history/{vid}`,
+      'vread',
+      'vread',
+      'R',
+      `One version of a ${type}`,
+    ),
+  };
+  return routes as Record<ClinicalRouteId<D['resourceType']>, RouteDef>;
+}
+
+const [
+  encounter,
+  observation,
+  condition,
+  allergy,
+  medicationRequest,
+  procedure,
+  immunization,
+  document,
+  careTeam,
+] = clinicalDefinitions;
 
 export const routes = {
   metadata: {
@@ -501,6 +633,15 @@ export const routes = {
     access: { invokeRoutes: true, idempotencyRecords: true },
     summary: 'FHIR batch Bundle: up to 100 entries, each authorized and audited as a single request',
   },
+  ...clinicalRoutes(encounter),
+  ...clinicalRoutes(observation),
+  ...clinicalRoutes(condition),
+  ...clinicalRoutes(allergy),
+  ...clinicalRoutes(medicationRequest),
+  ...clinicalRoutes(procedure),
+  ...clinicalRoutes(immunization),
+  ...clinicalRoutes(document),
+  ...clinicalRoutes(careTeam),
 } as const satisfies Record<string, RouteDef>;
 
 export type RouteId = keyof typeof routes;

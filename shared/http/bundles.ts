@@ -12,6 +12,8 @@ export interface SearchMatch {
 
 export interface SearchPage {
   matches: readonly SearchMatch[];
+  /** What `_include` or `_revinclude` brought besides the matches (search.mode `include`). */
+  included?: readonly SearchMatch[];
   next?: string | undefined;
 }
 
@@ -84,11 +86,18 @@ export async function searchsetResponse(
   return ok(
     bundle(
       'searchset',
-      page.matches.map((match) => ({
-        fullUrl: match.fullUrl ?? `${request.baseUrl}/${resourceType}/${match.id}`,
-        resource: match.resource,
-        search: { mode: 'match' as const },
-      })),
+      [
+        ...page.matches.map((match) => ({
+          fullUrl: match.fullUrl ?? `${request.baseUrl}/${resourceType}/${match.id}`,
+          resource: match.resource,
+          search: { mode: 'match' as const },
+        })),
+        ...(page.included ?? []).map((match) => ({
+          fullUrl: match.fullUrl ?? `${request.baseUrl}/${resourceType}/${match.id}`,
+          resource: match.resource,
+          search: { mode: 'include' as const },
+        })),
+      ],
       {
         self: pageLink(request, cursor),
         next: page.next ? pageLink(request, page.next) : undefined,

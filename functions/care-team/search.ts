@@ -1,0 +1,6 @@
+import { searchHandler } from '../../shared/http/clinical-handlers.ts';
+import { careTeamType } from '../../shared/store/hooks/clinical-types.ts';
+import { contracts } from './contracts.ts';
+
+/** GET /CareTeam?patient=&... · patient (own), clinician (care relationship or break-glass), admin · audit E · 200|400|401|403 */
+export const handler = searchHandler(contracts.search, careTeamType);

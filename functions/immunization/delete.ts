@@ -1,0 +1,6 @@
+import { deleteHandler } from '../../shared/http/clinical-handlers.ts';
+import { immunizationType } from '../../shared/store/hooks/clinical-types.ts';
+import { contracts } from './contracts.ts';
+
+/** DELETE /Immunization/{id} · as update · audit D · 204|401|403|404|412 */
+export const handler = deleteHandler(contracts.delete, immunizationType);

@@ -1,0 +1,6 @@
+import { searchHandler } from '../../shared/http/clinical-handlers.ts';
+import { medicationRequestType } from '../../shared/store/hooks/clinical-types.ts';
+import { contracts } from './contracts.ts';
+
+/** GET /MedicationRequest?patient=&... · patient (own), clinician (care relationship or break-glass), admin · audit E · 200|400|401|403 */
+export const handler = searchHandler(contracts.search, medicationRequestType);

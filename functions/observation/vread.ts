@@ -1,0 +1,6 @@
+import { vreadHandler } from '../../shared/http/clinical-handlers.ts';
+import { observationType } from '../../shared/store/hooks/clinical-types.ts';
+import { contracts } from './contracts.ts';
+
+/** GET /Observation/{id}/_history/{vid} · as read · audit R · 200|401|403|404|410 */
+export const handler = vreadHandler(contracts.vread, observationType);

@@ -1,0 +1,6 @@
+import { readHandler } from '../../shared/http/clinical-handlers.ts';
+import { procedureType } from '../../shared/store/hooks/clinical-types.ts';
+import { contracts } from './contracts.ts';
+
+/** GET /Procedure/{id} · patient (own), clinician (care relationship or break-glass), admin · audit R · 200|401|403|404|410 */
+export const handler = readHandler(contracts.read, procedureType);
