@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type RouteDef, type RouteId, routeEntries, routes } from '../../shared/routes.ts';
+import { type ClinicalType, clinicalDefinitions } from '../../shared/resources/clinical.ts';
+import {
+  type ClinicalRouteId,
+  type RouteDef,
+  type RouteId,
+  routeEntries,
+  routes,
+} from '../../shared/routes.ts';
 import { api, field, token } from '../support/api.ts';
+import { createResource, visitRecord } from '../support/clinical.ts';
 import { orgAuditEvents } from '../support/dynamo.ts';
 import {
   appointmentBody,
@@ -44,6 +52,8 @@ interface OrgFixture {
   agent: string;
   slot: { start: number; end: number };
   otherSlot: { start: number; end: number };
+  /** One record of each clinical type in each patient's compartment. */
+  clinical: Record<ClinicalType, { own: string; other: string }>;
 }
 
 interface Probe {
@@ -61,6 +71,8 @@ interface Resolved {
   org: OrgFixture;
   patient: string;
   appointment: string;
+  /** The target's record of a clinical type. */
+  record: (type: ClinicalType) => string;
 }
 
 interface Row {
@@ -85,13 +97,109 @@ function resolve(target: Target, a: OrgFixture, b: OrgFixture): Resolved {
     org,
     patient: pick(target, org.patient, org.otherPatient),
     appointment: pick(target, org.appointment, org.otherAppointment),
+    record: (type) => pick(target, org.clinical[type].own, org.clinical[type].other),
   };
 }
 
 const TARGETS: readonly Target[] = ['own', 'other', 'foreign'];
 const CALLERS: readonly Caller[] = ['patient', 'clinician', 'compliance', 'admin'];
 
+const WHEN = '2026-11-20T09:30:00Z';
+const bodyOf = (type: ClinicalType, t: Resolved, practitioner: string) =>
+  visitRecord({ patient: t.patient, practitioner }, WHEN)[type];
+
+/** Reads of a record in a compartment: the patient's own, the clinician's patient's, an admin's organization's. */
+const readsOfRecord = {
+  patient: { own: 200, other: 404, foreign: 404 },
+  clinician: { own: 200, other: 404, foreign: 404 },
+  compliance: all(403),
+  admin: { own: 200, other: 200, foreign: 404 },
+} as const;
+/** Changes with a stale If-Match: allowed callers get 412 and nothing changes. */
+const staleChangesOfRecord = {
+  patient: all(403),
+  clinician: { own: 412, other: 404, foreign: 404 },
+  compliance: all(403),
+  admin: { own: 412, other: 412, foreign: 404 },
+} as const;
+const searchOfRecord = {
+  patient: { own: '200:1', other: '200:0', foreign: '200:0' },
+  clinician: { own: '200:1', other: '200:0', foreign: '200:0' },
+  compliance: all(403),
+  admin: { own: '200:1', other: '200:1', foreign: '200:0' },
+} as const;
+
+/** The nine routes of a clinical type: the same rules for each, the Patient compartment's. */
+function clinicalRows(type: ClinicalType): Record<ClinicalRouteId<ClinicalType>, Row> {
+  const rows: Record<string, Row> = {
+    [`create${type}`]: {
+      // The other patient's record names the other practitioner: a CareTeam naming the clinician
+      // would give her a care relationship with that patient for the rows after this one.
+      probe: (t) => ({
+        method: 'POST',
+        path: `/${type}`,
+        body: bodyOf(type, t, pick(t.target, t.org.practitioner, t.org.otherPractitioner)),
+      }),
+      expected: {
+        patient: all(403),
+        clinician: { own: 201, other: 422, foreign: 422 },
+        compliance: all(403),
+        admin: { own: 201, other: 201, foreign: 422 },
+      },
+    },
+    [`search${type}`]: {
+      probe: (t) => ({ path: `/${type}?_id=${t.record(type)}` }),
+      expected: searchOfRecord,
+    },
+    [`search${type}Post`]: {
+      probe: (t) => ({ method: 'POST', path: `/${type}/_search`, form: { _id: t.record(type) } }),
+      expected: searchOfRecord,
+    },
+    [`read${type}`]: { probe: (t) => ({ path: `/${type}/${t.record(type)}` }), expected: readsOfRecord },
+    [`history${type}`]: {
+      probe: (t) => ({ path: `/${type}/${t.record(type)}/_history` }),
+      expected: readsOfRecord,
+    },
+    [`vread${type}`]: {
+      probe: (t) => ({ path: `/${type}/${t.record(type)}/_history/1` }),
+      expected: readsOfRecord,
+    },
+    [`update${type}`]: {
+      probe: (t) => ({
+        method: 'PUT',
+        path: `/${type}/${t.record(type)}`,
+        body: {
+          ...bodyOf(type, t, pick(t.target, t.org.practitioner, t.org.otherPractitioner)),
+          id: t.record(type),
+        },
+        headers: stale,
+      }),
+      expected: staleChangesOfRecord,
+    },
+    [`patch${type}`]: {
+      probe: (t) => ({
+        method: 'PATCH',
+        path: `/${type}/${t.record(type)}`,
+        body: [{ op: 'add', path: '/language', value: 'en' }],
+        headers: patch,
+      }),
+      expected: staleChangesOfRecord,
+    },
+    [`delete${type}`]: {
+      probe: (t) => ({ method: 'DELETE', path: `/${type}/${t.record(type)}`, headers: stale }),
+      expected: staleChangesOfRecord,
+    },
+  };
+  return rows as Record<ClinicalRouteId<ClinicalType>, Row>;
+}
+
+const clinicalMatrix = Object.assign(
+  {},
+  ...clinicalDefinitions.map((definition) => clinicalRows(definition.resourceType)),
+) as Record<ClinicalRouteId<ClinicalType>, Row>;
+
 const matrix: Record<RouteId, Row | 'public'> = {
+  ...clinicalMatrix,
   metadata: 'public',
   health: 'public',
   openApi: 'public',
@@ -428,6 +536,18 @@ async function orgFixture(slotDay: number): Promise<OrgFixture> {
     expect(response.status, response.text).toBe(201);
     return idOf(response);
   };
+  const clinical = Object.fromEntries(
+    await Promise.all(
+      clinicalDefinitions.map(async ({ resourceType }) => {
+        const record = async (p: string, pr: string) =>
+          createResource(admin, visitRecord({ patient: p, practitioner: pr }, WHEN)[resourceType]);
+        return [
+          resourceType,
+          { own: await record(patient, practitioner), other: await record(otherPatient, otherPractitioner) },
+        ];
+      }),
+    ),
+  ) as OrgFixture['clinical'];
   const compliance = await token({ role: 'compliance', org, sub: `co-${org}` });
   const now = Date.now();
   const events = await api(
@@ -449,6 +569,7 @@ async function orgFixture(slotDay: number): Promise<OrgFixture> {
     otherAppointment: await book(otherPatient, otherPractitioner, otherSlot),
     slot,
     otherSlot,
+    clinical,
     tokens: {
       admin,
       patient: await token({ role: 'patient', org, sub: `pt-${org}`, patientId: patient }),
