@@ -67,6 +67,10 @@ const EnvSchema = z.object({
   AUDIT_ARCHIVE_DIR: z.optional(z.string().check(z.minLength(1))),
   /** AWS only: the S3 Object Lock bucket the stream consumer archives the access log into. */
   AUDIT_ARCHIVE_BUCKET: z.optional(z.string().check(z.minLength(1))),
+  /** Local only: where Binary bodies are kept (envelope-encrypted files under the data dir). */
+  BINARY_DIR: z.optional(z.string().check(z.minLength(1))),
+  /** AWS only: the KMS-encrypted, TLS-only, private S3 bucket of the data stack that holds Binary bodies. */
+  BINARY_BUCKET: z.optional(z.string().check(z.minLength(1))),
 });
 
 export type Config = z.infer<typeof EnvSchema> &

@@ -85,6 +85,11 @@ export interface RouteAccess {
    * writes are their routes'): Get/Put/UpdateItem on idempotency keys only, nothing else.
    */
   idempotencyRecords?: boolean;
+  /**
+   * Attachments (Binary): their envelope-encrypted bodies in the binaries bucket (AWS) or under
+   * the data dir (local). `write` puts new objects, `read` gets them; nothing lists or deletes.
+   */
+  binaries?: 'read' | 'write';
 }
 
 export interface RouteDef {
