@@ -336,6 +336,20 @@ export const routes = {
     access: readRecords,
     summary: 'Read a patient record',
   },
+  patientEverything: {
+    method: 'GET',
+    path: '/Patient/{id}/$everything',
+    handler: 'functions/patient/everything.ts',
+    auth: 'jwt',
+    roles: clinical,
+    resourceType: 'Patient',
+    interaction: 'operation',
+    operation: 'everything',
+    audit: 'E',
+    access: readRecords,
+    summary:
+      'The patient and every record of their compartment the caller may see (start, end, _since, _type), paged',
+  },
   updatePatient: {
     method: 'PUT',
     path: '/Patient/{id}',

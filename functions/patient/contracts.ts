@@ -5,7 +5,7 @@
 import * as z from 'zod/mini';
 import { JsonPatch } from '../../shared/fhir/json-patch.ts';
 import { AdministrativeGender, Patient } from '../../shared/fhir/patient.ts';
-import { id } from '../../shared/fhir/primitives.ts';
+import { date, id, instant } from '../../shared/fhir/primitives.ts';
 import { contractsFor } from '../../shared/http/contract.ts';
 import {
   count,
@@ -15,6 +15,7 @@ import {
   searchValue,
   VersionParams,
 } from '../../shared/http/params.ts';
+import { EVERYTHING_TYPES, type EverythingType, REVINCLUDE_VALUES } from '../../shared/resources/registry.ts';
 
 const PatientQuery = z.strictObject({
   _id: z.optional(id),
@@ -38,6 +39,37 @@ const PatientQuery = z.strictObject({
   identifier: searchValue(512),
   _count: count,
   _cursor: cursor,
+  _revinclude: z.optional(
+    z.union([
+      z.enum(REVINCLUDE_VALUES, `must be one of: ${REVINCLUDE_VALUES.join(', ')}`),
+      z
+        .array(z.enum(REVINCLUDE_VALUES, `must be one of: ${REVINCLUDE_VALUES.join(', ')}`))
+        .check(z.maxLength(REVINCLUDE_VALUES.length, 'names each type once')),
+    ]),
+  ),
+});
+
+/** `$everything`: care dates, `_since`, `_type` (a comma-separated list), paging. */
+const EverythingQuery = z.strictObject({
+  start: z.optional(date),
+  end: z.optional(date),
+  _since: z.optional(instant),
+  _type: z.optional(
+    z.pipe(
+      z
+        .string('must be given once')
+        .check(
+          z.refine(
+            (value) =>
+              value.split(',').every((type) => (EVERYTHING_TYPES as readonly string[]).includes(type)),
+            `must be a comma-separated list of ${EVERYTHING_TYPES.join(', ')}`,
+          ),
+        ),
+      z.transform((value) => value.split(',') as EverythingType[]),
+    ),
+  ),
+  _count: count,
+  _cursor: cursor,
 });
 
 export const contracts = contractsFor({
@@ -51,4 +83,5 @@ export const contracts = contractsFor({
   deletePatient: { params: IdParams },
   patientHistory: { params: IdParams, query: HistoryQuery },
   readPatientVersion: { params: VersionParams },
+  patientEverything: { params: IdParams, query: EverythingQuery },
 });

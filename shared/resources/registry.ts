@@ -14,3 +14,16 @@ export const engineDefinitions: readonly ResourceDefinition[] = [
   appointmentDefinition,
   ...clinicalDefinitions,
 ];
+
+/** What `Patient/{id}/$everything` returns, in the order it returns it (`_type` narrows it). */
+export const EVERYTHING_TYPES = [
+  'Patient',
+  ...clinicalDefinitions.map((definition) => definition.resourceType),
+  'Appointment',
+] as const;
+export type EverythingType = (typeof EVERYTHING_TYPES)[number];
+
+/** The `_revinclude` values a Patient search serves: `<Type>:patient` of each clinical type. */
+export const REVINCLUDE_VALUES = clinicalDefinitions.map(
+  (definition) => `${definition.resourceType}:patient`,
+);

@@ -299,6 +299,15 @@ const matrix: Record<RouteId, Row | 'public'> = {
       admin: { own: 200, other: 200, foreign: 404 },
     },
   },
+  patientEverything: {
+    probe: (t) => ({ path: `/Patient/${t.patient}/$everything` }),
+    expected: {
+      patient: { own: 200, other: 404, foreign: 404 },
+      clinician: { own: 200, other: 404, foreign: 404 },
+      compliance: all(403),
+      admin: { own: 200, other: 200, foreign: 404 },
+    },
+  },
   readPatientVersion: {
     probe: (t) => ({ path: `/Patient/${t.patient}/_history/1` }),
     expected: {

@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { compartmentAccess } from '../../auth/compartment.ts';
 import type { Intent, PatientAccess } from '../../auth/policy.ts';
 import { UnprocessableError } from '../../base/errors.ts';
@@ -82,3 +83,19 @@ export function clinicalType(
     access: (request, stored, intent) => clinicalAccess(definition, request, stored, intent),
   };
 }
+
+/**
+ * A clinical type for reading records back only (`$everything`, `_revinclude`): the stored
+ * payload was validated against the type's structure when it was written and decrypts only
+ * under its own encryption context (organization, type, id, version), so it is parsed for its
+ * resourceType here instead of against the whole structure, which would put every type's
+ * structure in the bundle of a function that reads them all.
+ */
+export const storedClinicalType = (definition: ClinicalDefinition): ClinicalResourceType =>
+  clinicalType(
+    definition,
+    z.pipe(
+      z.looseObject({ resourceType: z.literal(definition.resourceType) }),
+      z.transform((value) => value as FhirResource),
+    ),
+  );
