@@ -102,7 +102,7 @@ export interface RouteDef {
   auth: 'jwt' | 'none';
   /** Roles that may call the route at all; the finer policy lives in shared/auth. */
   roles: readonly Role[];
-  resourceType?: 'Patient' | 'Practitioner' | 'Appointment' | 'AuditEvent' | 'Slot' | ClinicalType;
+  resourceType?: 'Patient' | 'Practitioner' | 'Appointment' | 'AuditEvent' | 'Slot' | 'Binary' | ClinicalType;
   interaction: Interaction;
   /** The AuditEvent action this route records; undefined only for unaudited public routes. */
   audit?: AuditAction;
@@ -661,6 +661,31 @@ export const routes = {
   ...clinicalRoutes(immunization),
   ...clinicalRoutes(document),
   ...clinicalRoutes(careTeam),
+  createBinary: {
+    method: 'POST',
+    path: '/Binary',
+    handler: 'functions/binary/create.ts',
+    auth: 'jwt',
+    roles: staff,
+    resourceType: 'Binary',
+    interaction: 'create',
+    audit: 'C',
+    access: { ...writeRecords, binaries: 'write' },
+    summary:
+      'Store an attachment of a patient (Binary.securityContext), envelope-encrypted (optional Idempotency-Key)',
+  },
+  readBinary: {
+    method: 'GET',
+    path: '/Binary/{id}',
+    handler: 'functions/binary/read.ts',
+    auth: 'jwt',
+    roles: clinical,
+    resourceType: 'Binary',
+    interaction: 'read',
+    audit: 'R',
+    access: { ...readRecords, binaries: 'read' },
+    summary: 'Read an attachment, under the access rules of the patient it belongs to',
+  },
 } as const satisfies Record<string, RouteDef>;
 
 export type RouteId = keyof typeof routes;

@@ -86,6 +86,7 @@ async function main(): Promise<void> {
     KEY_SOURCE: 'local',
     LOCAL_KEY_DIR: keyDir,
     AUDIT_ARCHIVE_DIR: archiveDir,
+    BINARY_DIR: join(dataDir, 'binaries'),
     CORS_ORIGINS: process.env.CORS_ORIGINS ?? 'http://localhost:5173',
   });
 

@@ -32,6 +32,8 @@ export type EnvelopeOptions = {
    * PURPOSE (record payloads). Another purpose seals values whose grants differ (audit reasons).
    */
   purpose?: string;
+  /** The largest plaintext `open` accepts; defaults to a DynamoDB item's 400 KB (attachments: more). */
+  maxBodyBytes?: number;
 };
 
 export type Envelope = {
@@ -84,6 +86,7 @@ export function createEnvelope(keyring: RecordsKeyring, options: EnvelopeOptions
     maxMessagesEncrypted = 1000,
     cacheCapacity = 100,
     purpose = PURPOSE,
+    maxBodyBytes = MAX_BODY_BYTES,
   } = options;
   const materials = coalesceConcurrentMisses(
     new NodeCachingMaterialsManager({
@@ -108,7 +111,7 @@ export function createEnvelope(keyring: RecordsKeyring, options: EnvelopeOptions
       const expectedRef = formatRef(ref);
       let opened: Awaited<ReturnType<typeof decrypt>>;
       try {
-        opened = await decrypt(materials, ciphertext, { maxBodySize: MAX_BODY_BYTES });
+        opened = await decrypt(materials, ciphertext, { maxBodySize: maxBodyBytes });
       } catch (error) {
         if (error instanceof KeyServiceError || error instanceof DecryptError) throw error;
         throw new DecryptError('payload does not authenticate', { cause: error });

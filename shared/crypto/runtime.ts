@@ -12,6 +12,7 @@ import { readLocalKeyMaterial } from './local-keys.ts';
 let keyring: RecordsKeyring | undefined;
 let envelope: Envelope | undefined;
 let reasonEnvelope: Envelope | undefined;
+let attachmentEnvelope: Envelope | undefined;
 let indexer: BlindIndexer | undefined;
 export function dataKeyring(): RecordsKeyring {
   if (!keyring) {
@@ -27,6 +28,15 @@ export function dataKeyring(): RecordsKeyring {
 export function recordEnvelope(): Envelope {
   envelope ??= createEnvelope(dataKeyring());
   return envelope;
+}
+
+/**
+ * Attachments (Binary bodies, in S3 or the data dir, not in an item): the records' envelope
+ * with a larger plaintext limit, the largest body a Lambda function can be given.
+ */
+export function binaryEnvelope(): Envelope {
+  attachmentEnvelope ??= createEnvelope(dataKeyring(), { maxBodyBytes: 6 * 1024 * 1024 });
+  return attachmentEnvelope;
 }
 
 /** Break-glass reasons in AuditEvents: the data key under its own purpose, so its grants differ. */

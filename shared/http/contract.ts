@@ -15,6 +15,8 @@ export interface Contract<
   body?: B;
   /** `resource` bodies are FHIR JSON; `json-patch` bodies are RFC 6902 documents. */
   bodyType?: 'resource' | 'json-patch';
+  /** A larger body limit than MAX_BODY_BYTES, for the routes whose bodies are files (Binary). */
+  maxBodyBytes?: number;
   /** Resource type named in error locations of the body (`Patient.birthDate`). */
   resourceType?: string;
   /** The route takes an `Idempotency-Key` header: the stack parses it into `request.idempotency`. */

@@ -22,9 +22,10 @@ export function requestBody(
   event: APIGatewayProxyEvent,
   headers: Readonly<Record<string, string>>,
   bodyType: keyof typeof MEDIA_TYPES = 'resource',
+  maxBodyBytes?: number,
 ): unknown {
   const raw = event.body;
-  const limit = config().MAX_BODY_BYTES;
+  const limit = maxBodyBytes ?? config().MAX_BODY_BYTES;
   if (raw !== null && Buffer.byteLength(raw, event.isBase64Encoded ? 'base64' : 'utf8') > limit) {
     throw new PayloadTooLargeError(limit);
   }

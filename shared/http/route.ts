@@ -67,7 +67,11 @@ function requestOf<P extends Schema | undefined, Q extends Schema | undefined, B
   if (!trail) throw new Error('authentication did not run');
   const { headers } = state;
   const body = contract.body
-    ? parseBody(contract.body, contract.resourceType, requestBody(event, headers, contract.bodyType))
+    ? parseBody(
+        contract.body,
+        contract.resourceType,
+        requestBody(event, headers, contract.bodyType, contract.maxBodyBytes),
+      )
     : (undefined as Out<B>);
   const rawQuery = queryOf(event);
   const summary = def.interaction === 'search-type' ? takeSummary(rawQuery) : undefined;

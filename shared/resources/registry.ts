@@ -1,4 +1,5 @@
 import { appointmentDefinition } from './appointment.ts';
+import { binaryDefinition } from './binary.ts';
 import { clinicalDefinitions } from './clinical.ts';
 import type { ResourceDefinition } from './definition.ts';
 import { patientDefinition } from './patient.ts';
@@ -13,6 +14,7 @@ export const engineDefinitions: readonly ResourceDefinition[] = [
   practitionerDefinition,
   appointmentDefinition,
   ...clinicalDefinitions,
+  binaryDefinition,
 ];
 
 /** What `Patient/{id}/$everything` returns, in the order it returns it (`_type` narrows it). */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { noteAttachment } from '../../shared/fhir/clinical-examples.ts';
 import { type ClinicalType, clinicalDefinitions } from '../../shared/resources/clinical.ts';
 import {
   type ClinicalRouteId,
@@ -54,6 +55,8 @@ interface OrgFixture {
   otherSlot: { start: number; end: number };
   /** One record of each clinical type in each patient's compartment. */
   clinical: Record<ClinicalType, { own: string; other: string }>;
+  /** One Binary of each patient. */
+  binary: { own: string; other: string };
 }
 
 interface Probe {
@@ -202,6 +205,23 @@ const matrix: Record<RouteId, Row | 'public'> = {
   ...clinicalMatrix,
   metadata: 'public',
   health: 'public',
+  createBinary: {
+    probe: (t) => ({
+      method: 'POST',
+      path: '/Binary',
+      body: noteAttachment({ patient: t.patient, practitioner: t.org.practitioner }),
+    }),
+    expected: {
+      patient: all(403),
+      clinician: { own: 201, other: 422, foreign: 422 },
+      compliance: all(403),
+      admin: { own: 201, other: 201, foreign: 422 },
+    },
+  },
+  readBinary: {
+    probe: (t) => ({ path: `/Binary/${pick(t.target, t.org.binary.own, t.org.binary.other)}` }),
+    expected: readsOfRecord,
+  },
   openApi: 'public',
   // Open to every role: each entry is then authorized by its own route (dx-batch.test.ts).
   batch: {
@@ -557,6 +577,13 @@ async function orgFixture(slotDay: number): Promise<OrgFixture> {
       }),
     ),
   ) as OrgFixture['clinical'];
+  const binary = {
+    own: await createResource(admin, noteAttachment({ patient, practitioner })),
+    other: await createResource(
+      admin,
+      noteAttachment({ patient: otherPatient, practitioner: otherPractitioner }),
+    ),
+  };
   const compliance = await token({ role: 'compliance', org, sub: `co-${org}` });
   const now = Date.now();
   const events = await api(
@@ -579,6 +606,7 @@ async function orgFixture(slotDay: number): Promise<OrgFixture> {
     slot,
     otherSlot,
     clinical,
+    binary,
     tokens: {
       admin,
       patient: await token({ role: 'patient', org, sub: `pt-${org}`, patientId: patient }),
