@@ -5,6 +5,7 @@ import { routeEntries, routes } from '../../shared/routes.ts';
 import { contracts as allergyIntolerance } from '../allergy-intolerance/contracts.ts';
 import { contracts as appointment } from '../appointment/contracts.ts';
 import { contracts as audit } from '../audit/contracts.ts';
+import { contracts as binary } from '../binary/contracts.ts';
 import { contracts as careTeam } from '../care-team/contracts.ts';
 import { contracts as condition } from '../condition/contracts.ts';
 import { contracts as documentReference } from '../document-reference/contracts.ts';
@@ -22,6 +23,7 @@ export const contracts = {
   ...practitioner,
   ...appointment,
   ...audit,
+  ...binary,
   ...byRouteId(encounter),
   ...byRouteId(observation),
   ...byRouteId(condition),

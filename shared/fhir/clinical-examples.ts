@@ -277,3 +277,28 @@ export function careTeam(refs: VisitReferences, start: string, end?: string) {
     ],
   };
 }
+
+/** A small attachment of the patient: a visit note's text as a Binary (its body base64). */
+export function noteAttachment(refs: VisitReferences, text = 'Follow-up in four weeks.') {
+  return {
+    resourceType: 'Binary',
+    contentType: 'text/plain',
+    securityContext: { reference: `Patient/${refs.patient}` },
+    data: Buffer.from(text).toString('base64'),
+  };
+}
+
+/** One example of each clinical type, for a visit at `when`. */
+export function visitExamples(refs: VisitReferences, when: string) {
+  return {
+    Encounter: videoVisit(refs, when),
+    Observation: bloodPressure(refs, when),
+    Condition: hypertension(refs, when),
+    AllergyIntolerance: penicillinAllergy(refs, when),
+    MedicationRequest: lisinopril(refs, when),
+    Procedure: electrocardiogram(refs, when),
+    Immunization: fluShot(refs, when),
+    DocumentReference: visitNote(refs, when),
+    CareTeam: careTeam(refs, when),
+  } as const;
+}

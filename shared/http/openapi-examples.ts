@@ -6,6 +6,8 @@
  * each one to its route, with the placeholder ids below replaced, so they stay valid.
  */
 
+import { noteAttachment, visitExamples } from '../fhir/clinical-examples.ts';
+import type { ClinicalType } from '../resources/clinical.ts';
 import type { RouteId } from '../routes.ts';
 import { WORKING_HOURS_URL } from '../schedule/working-hours.ts';
 
@@ -14,6 +16,8 @@ export const EXAMPLE_IDS = {
   patient: 'example-patient',
   practitioner: 'example-practitioner',
   appointment: 'example-appointment',
+  /** The record a clinical type's PUT replaces. */
+  record: 'example-record',
 } as const;
 
 export interface Example {
@@ -74,9 +78,60 @@ function appointment(now: number) {
 
 const REPLACE_IDS = `Replace ${Object.values(EXAMPLE_IDS).join(', ')} with ids of your organization.`;
 
+const visitRefs = { patient: EXAMPLE_IDS.patient, practitioner: EXAMPLE_IDS.practitioner };
+const VISIT = '2026-01-05T09:30:00Z';
+const clinical = visitExamples(visitRefs, VISIT);
+
+/** A search US Core 6.1 asks of each type (with `patient`), as a `_search` form. */
+const US_CORE_SEARCH: Record<ClinicalType, { summary: string; form: Record<string, string> }> = {
+  Encounter: { summary: 'The patient’s visits since 2026', form: { date: 'ge2026-01-01' } },
+  Observation: { summary: 'The patient’s vital signs', form: { category: 'vital-signs' } },
+  Condition: { summary: 'The patient’s active conditions', form: { 'clinical-status': 'active' } },
+  AllergyIntolerance: { summary: 'The patient’s active allergies', form: { 'clinical-status': 'active' } },
+  MedicationRequest: { summary: 'The patient’s active orders', form: { intent: 'order', status: 'active' } },
+  Procedure: { summary: 'The patient’s procedures since 2026', form: { date: 'ge2026-01-01' } },
+  Immunization: { summary: 'The patient’s immunizations', form: {} },
+  DocumentReference: { summary: 'The patient’s clinical notes', form: { category: 'clinical-note' } },
+  CareTeam: { summary: 'The patient’s active care teams', form: { status: 'active' } },
+};
+
+/** Create, replace, patch and search examples of each clinical type. */
+function clinicalExamples(): Partial<Record<RouteId, Example>> {
+  const examples: Partial<Record<RouteId, Example>> = {};
+  for (const [type, resource] of Object.entries(clinical) as [ClinicalType, object][]) {
+    examples[`create${type}`] = {
+      summary: `A ${type} of a telemedicine visit`,
+      description: REPLACE_IDS,
+      value: resource,
+    };
+    examples[`update${type}`] = {
+      summary: 'The whole resource, with its id (PUT replaces: what is left out is removed)',
+      description: REPLACE_IDS,
+      value: { ...resource, id: EXAMPLE_IDS.record, language: 'en' },
+    };
+    examples[`patch${type}`] = {
+      summary: 'Say the record is in English (JSON Patch)',
+      value: [{ op: 'add', path: '/language', value: 'en' }],
+    };
+    const search = US_CORE_SEARCH[type];
+    examples[`search${type}Post`] = {
+      summary: search.summary,
+      description: REPLACE_IDS,
+      value: { patient: EXAMPLE_IDS.patient, ...search.form },
+    };
+  }
+  return examples;
+}
+
 /** The example body of each route that takes one. */
 export function requestExamples(now: number): Partial<Record<RouteId, Example>> {
   return {
+    ...clinicalExamples(),
+    createBinary: {
+      summary: 'A text attachment of the patient, base64-encoded',
+      description: REPLACE_IDS,
+      value: noteAttachment(visitRefs),
+    },
     createPatient: { summary: 'A new patient', value: patient },
     updatePatient: {
       summary: 'The whole resource, with its id (PUT replaces: what is left out is removed)',
@@ -149,5 +204,11 @@ export function resourceExamples(now: number): Record<string, unknown> {
     Patient: { ...patient, id: EXAMPLE_IDS.patient, meta },
     Practitioner: { ...practitioner, id: EXAMPLE_IDS.practitioner, meta },
     Appointment: { ...appointment(now), id: EXAMPLE_IDS.appointment, meta },
+    ...Object.fromEntries(
+      Object.entries(clinical).map(([type, resource]) => [
+        type,
+        { ...resource, id: EXAMPLE_IDS.record, meta },
+      ]),
+    ),
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_IDS } from '../../shared/http/openapi-examples.ts';
+import { clinicalDefinitions } from '../../shared/resources/clinical.ts';
 import { routeEntries } from '../../shared/routes.ts';
 import { WORKING_HOURS_URL } from '../../shared/schedule/working-hours.ts';
 import { type ApiResponse, api, field, token } from '../support/api.ts';
@@ -178,6 +179,39 @@ describe('the request-body examples of /openapi.json', () => {
       await send(example('searchAuditEventsPost'), compliance, '/AuditEvent/_search'),
     );
 
+    // Each clinical type: created for the patient of the visit, replaced, patched, searched.
+    for (const type of clinicalDefinitions.map((definition) => definition.resourceType)) {
+      const create = example(`create${type}`);
+      const id = idOf(
+        expectOk(
+          `create${type}`,
+          await send({ ...create, value: withIds(create.value, first.ids) }, admin, `/${type}`),
+        ),
+      );
+      const put = example(`update${type}`);
+      expectOk(
+        `update${type}`,
+        await send(
+          { ...put, value: withIds(put.value, { ...first.ids, record: id }) },
+          admin,
+          `/${type}/${id}`,
+          'W/"1"',
+        ),
+      );
+      expectOk(`patch${type}`, await send(example(`patch${type}`), admin, `/${type}/${id}`, 'W/"2"'));
+      const form = example(`search${type}Post`);
+      const found = expectOk(
+        `search${type}Post`,
+        await send({ ...form, value: withIds(form.value, first.ids) }, admin, `/${type}/_search`),
+      );
+      expect(field(found.json, 'entry', 0, 'resource', 'id'), `search${type}Post`).toBe(id);
+    }
+    const binary = example('createBinary');
+    expectOk(
+      'createBinary',
+      await send({ ...binary, value: withIds(binary.value, first.ids) }, admin, '/Binary'),
+    );
+
     const batch = expectOk('batch', await send(example('batch'), admin, '/'));
     const entries = field(batch.json, 'entry');
     expect(Array.isArray(entries) && entries.length).toBeGreaterThan(0);
@@ -185,5 +219,6 @@ describe('the request-body examples of /openapi.json', () => {
       expect(String(field(entry, 'response', 'status')), JSON.stringify(entry)).toMatch(/^2\d\d/);
     }
     expect(Object.keys(statuses).sort()).toEqual([...examples.keys()].sort());
-  });
+    // Every example of every route, one after the other: about 50 requests, most to a cold function.
+  }, 120_000);
 });

@@ -1,36 +1,13 @@
 import { expect } from 'vitest';
-import {
-  bloodPressure,
-  careTeam,
-  electrocardiogram,
-  fluShot,
-  hypertension,
-  lisinopril,
-  penicillinAllergy,
-  type VisitReferences,
-  videoVisit,
-  visitNote,
-} from '../../shared/fhir/clinical-examples.ts';
+import { type VisitReferences, visitExamples } from '../../shared/fhir/clinical-examples.ts';
 import type { ClinicalType } from '../../shared/resources/clinical.ts';
 import { api, field } from './api.ts';
 
 /** One example of each clinical type, for a visit at `when`. */
-export function visitRecord(
+export const visitRecord = (
   refs: VisitReferences,
   when: string,
-): Record<ClinicalType, Record<string, unknown>> {
-  return {
-    Encounter: videoVisit(refs, when),
-    Observation: bloodPressure(refs, when),
-    Condition: hypertension(refs, when),
-    AllergyIntolerance: penicillinAllergy(refs, when),
-    MedicationRequest: lisinopril(refs, when),
-    Procedure: electrocardiogram(refs, when),
-    Immunization: fluShot(refs, when),
-    DocumentReference: visitNote(refs, when),
-    CareTeam: careTeam(refs, when),
-  };
-}
+): Record<ClinicalType, Record<string, unknown>> => visitExamples(refs, when);
 
 /** POSTs a resource and returns its id (failing the test unless 201). */
 export async function createResource(token: string, body: Record<string, unknown>): Promise<string> {
