@@ -1,5 +1,6 @@
 import { Client, type FhirResource, type PaginationParams } from 'fhir-kit-client';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { heartRate } from '../../shared/fhir/clinical-examples.ts';
 import { baseUrl, field, token } from '../support/api.ts';
 import { letters, newOrg } from '../support/patients.ts';
 
@@ -97,6 +98,45 @@ describe('fhir-kit-client against the local API', () => {
     }
     expect(seen.size).toBe(6);
     // DynamoDB paging may end with one empty page after the last full one.
+    expect(pages).toBeGreaterThanOrEqual(3);
+  });
+
+  it('creates vital-sign Observations of a patient and searches them by patient and category, page by page', async () => {
+    const patient = idOf(
+      await client.create({
+        resourceType: 'Patient',
+        body: { resourceType: 'Patient', name: [{ family, given: ['Grace'] }] },
+      }),
+    );
+    const practitioner = idOf(
+      await client.create({
+        resourceType: 'Practitioner',
+        body: { resourceType: 'Practitioner', name: [{ family: 'Hopper' }] },
+      }),
+    );
+    const created: string[] = [];
+    for (let n = 0; n < 5; n++) {
+      const body = heartRate({ patient, practitioner }, `2026-11-${10 + n}T09:00:00Z`, 60 + n);
+      const observation = await client.create({ resourceType: 'Observation', body });
+      expect(field(observation, 'meta', 'versionId')).toBe('1');
+      created.push(idOf(observation));
+    }
+
+    const seen: string[] = [];
+    let pages = 0;
+    let bundle: FhirResource | undefined = await client.search({
+      resourceType: 'Observation',
+      searchParams: { patient: `Patient/${patient}`, category: 'vital-signs', _count: '2' },
+    });
+    while (bundle) {
+      pages += 1;
+      const page = field(bundle, 'entry');
+      for (const entry of Array.isArray(page) ? page : []) seen.push(idOf(field(entry, 'resource')));
+      bundle = isPaged(bundle) ? await client.nextPage({ bundle }) : undefined;
+      expect(pages).toBeLessThan(10);
+    }
+    // Newest care first, each once.
+    expect(seen).toEqual([...created].reverse());
     expect(pages).toBeGreaterThanOrEqual(3);
   });
 });
