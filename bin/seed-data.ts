@@ -341,3 +341,294 @@ export const REASONS = [
   'Skin rash',
   'Headaches',
 ] as const;
+
+/** A chronic condition of the demo history, with its usual medication (RxNorm). */
+const CONDITIONS = [
+  {
+    snomed: ['59621000', 'Essential hypertension'],
+    icd10: ['I10', 'Essential (primary) hypertension'],
+    medication: ['314076', 'lisinopril 10 MG Oral Tablet', 'One tablet by mouth once daily'],
+  },
+  {
+    snomed: ['44054006', 'Diabetes mellitus type 2'],
+    icd10: ['E11.9', 'Type 2 diabetes mellitus without complications'],
+    medication: [
+      '860975',
+      'metformin hydrochloride 500 MG Oral Tablet',
+      'One tablet by mouth twice daily with meals',
+    ],
+  },
+  {
+    snomed: ['195967001', 'Asthma'],
+    icd10: ['J45.909', 'Unspecified asthma, uncomplicated'],
+    medication: [
+      '745679',
+      'albuterol 0.09 MG/ACTUAT Metered Dose Inhaler',
+      'Two puffs every 4 to 6 hours as needed',
+    ],
+  },
+  {
+    snomed: ['55822004', 'Hyperlipidemia'],
+    icd10: ['E78.5', 'Hyperlipidemia, unspecified'],
+    medication: ['617312', 'atorvastatin 20 MG Oral Tablet', 'One tablet by mouth at bedtime'],
+  },
+] as const;
+
+/** Allergies of the demo history: RxNorm for drugs, SNOMED CT for the rest. */
+const ALLERGIES = [
+  {
+    system: 'http://www.nlm.nih.gov/research/umls/rxnorm',
+    code: '70618',
+    display: 'Penicillin',
+    category: 'medication',
+  },
+  { system: 'http://snomed.info/sct', code: '91935009', display: 'Allergy to peanut', category: 'food' },
+  { system: 'http://snomed.info/sct', code: '300916003', display: 'Latex allergy', category: 'environment' },
+] as const;
+
+const NOTES = [
+  'Video visit. Blood pressure reviewed, medication continued. Follow-up in three months.',
+  'Video visit. Symptoms improving on current treatment. Lifestyle advice given.',
+  'Video visit. Results discussed; no change to the plan. Call if symptoms return.',
+] as const;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A patient's past telemedicine visits and what they left, generated from the patient's number
+ * so a rerun gives the same history: two video visits (Encounter, class VR) with vital signs
+ * (LOINC), a chronic condition (SNOMED CT and ICD-10) with its prescription (RxNorm), an allergy,
+ * a flu shot (CVX) and a visit note with a small text attachment. Encounters come first: the
+ * rest references them (`encounter(k)` is the id of visit k once it is created).
+ */
+export function seedHistory(org: string, n: number, patientId: string, practitionerId: string, now: number) {
+  const random = prng(hashSeed(`${org}:history:${n}`));
+  const day = Math.floor(now / DAY_MS) * DAY_MS;
+  const visitStarts = [
+    day - (120 + Math.floor(random() * 60)) * DAY_MS,
+    day - (10 + Math.floor(random() * 40)) * DAY_MS,
+  ].map((start) => new Date(start + (8 + Math.floor(random() * 8)) * 3_600_000).toISOString());
+  const condition = pick(random, CONDITIONS);
+  const allergy = pick(random, ALLERGIES);
+  const subject = { reference: `Patient/${patientId}` };
+  const practitioner = { reference: `Practitioner/${practitionerId}` };
+  const LOINC = 'http://loinc.org';
+  const UCUM = 'http://unitsofmeasure.org';
+  const vitalSigns = [
+    {
+      coding: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/observation-category',
+          code: 'vital-signs',
+          display: 'Vital Signs',
+        },
+      ],
+    },
+  ];
+  const encounters = visitStarts.map((start) => ({
+    resourceType: 'Encounter',
+    status: 'finished',
+    class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'VR', display: 'virtual' },
+    type: [
+      {
+        coding: [
+          {
+            system: 'http://snomed.info/sct',
+            code: '448337001',
+            display: 'Telemedicine consultation with patient',
+          },
+        ],
+      },
+    ],
+    subject,
+    participant: [{ individual: practitioner }],
+    period: { start, end: new Date(Date.parse(start) + 20 * 60_000).toISOString() },
+  }));
+  const records = (encounter: (k: number) => string) => {
+    const visit = (k: number) => ({ reference: `Encounter/${encounter(k)}` });
+    const vitals = visitStarts.flatMap((start, k) => {
+      const systolic = 112 + Math.floor(random() * 36);
+      const diastolic = 70 + Math.floor(random() * 20);
+      const mmHg = (value: number) => ({ value, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' });
+      return [
+        {
+          resourceType: 'Observation',
+          status: 'final',
+          category: vitalSigns,
+          code: {
+            coding: [
+              { system: LOINC, code: '85354-9', display: 'Blood pressure panel with all children optional' },
+            ],
+          },
+          subject,
+          encounter: visit(k),
+          effectiveDateTime: start,
+          performer: [practitioner],
+          component: [
+            {
+              code: { coding: [{ system: LOINC, code: '8480-6', display: 'Systolic blood pressure' }] },
+              valueQuantity: mmHg(systolic),
+            },
+            {
+              code: { coding: [{ system: LOINC, code: '8462-4', display: 'Diastolic blood pressure' }] },
+              valueQuantity: mmHg(diastolic),
+            },
+          ],
+        },
+        {
+          resourceType: 'Observation',
+          status: 'final',
+          category: vitalSigns,
+          code: { coding: [{ system: LOINC, code: '8867-4', display: 'Heart rate' }] },
+          subject,
+          encounter: visit(k),
+          effectiveDateTime: start,
+          valueQuantity: {
+            value: 58 + Math.floor(random() * 30),
+            unit: 'beats/minute',
+            system: UCUM,
+            code: '/min',
+          },
+        },
+        {
+          resourceType: 'Observation',
+          status: 'final',
+          category: vitalSigns,
+          code: { coding: [{ system: LOINC, code: '29463-7', display: 'Body weight' }] },
+          subject,
+          encounter: visit(k),
+          effectiveDateTime: start,
+          valueQuantity: { value: 55 + Math.floor(random() * 45), unit: 'kg', system: UCUM, code: 'kg' },
+        },
+      ];
+    });
+    const [firstVisit = '', lastVisit = ''] = visitStarts;
+    return [
+      ...vitals,
+      {
+        resourceType: 'Condition',
+        clinicalStatus: {
+          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }],
+        },
+        verificationStatus: {
+          coding: [
+            { system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' },
+          ],
+        },
+        category: [
+          {
+            coding: [
+              {
+                system: 'http://terminology.hl7.org/CodeSystem/condition-category',
+                code: 'encounter-diagnosis',
+              },
+            ],
+          },
+        ],
+        code: {
+          coding: [
+            { system: 'http://snomed.info/sct', code: condition.snomed[0], display: condition.snomed[1] },
+            {
+              system: 'http://hl7.org/fhir/sid/icd-10',
+              code: condition.icd10[0],
+              display: condition.icd10[1],
+            },
+          ],
+        },
+        subject,
+        encounter: visit(0),
+        onsetDateTime: firstVisit.slice(0, 10),
+        recordedDate: firstVisit,
+        asserter: practitioner,
+      },
+      {
+        resourceType: 'MedicationRequest',
+        status: 'active',
+        intent: 'order',
+        medicationCodeableConcept: {
+          coding: [
+            {
+              system: 'http://www.nlm.nih.gov/research/umls/rxnorm',
+              code: condition.medication[0],
+              display: condition.medication[1],
+            },
+          ],
+        },
+        subject,
+        encounter: visit(0),
+        authoredOn: firstVisit,
+        requester: practitioner,
+        dosageInstruction: [{ text: condition.medication[2] }],
+      },
+      {
+        resourceType: 'AllergyIntolerance',
+        clinicalStatus: {
+          coding: [
+            { system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' },
+          ],
+        },
+        verificationStatus: {
+          coding: [
+            {
+              system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification',
+              code: 'confirmed',
+            },
+          ],
+        },
+        type: 'allergy',
+        category: [allergy.category],
+        criticality: random() < 0.3 ? 'high' : 'low',
+        code: { coding: [{ system: allergy.system, code: allergy.code, display: allergy.display }] },
+        patient: subject,
+        recordedDate: firstVisit,
+        recorder: practitioner,
+      },
+      {
+        resourceType: 'Immunization',
+        status: 'completed',
+        vaccineCode: {
+          coding: [
+            {
+              system: 'http://hl7.org/fhir/sid/cvx',
+              code: '140',
+              display: 'Influenza, seasonal, injectable, preservative free',
+            },
+          ],
+        },
+        patient: subject,
+        occurrenceDateTime: new Date(day - (200 + Math.floor(random() * 100)) * DAY_MS)
+          .toISOString()
+          .slice(0, 10),
+        primarySource: true,
+      },
+      {
+        resourceType: 'DocumentReference',
+        status: 'current',
+        type: { coding: [{ system: LOINC, code: '11506-3', display: 'Progress note' }] },
+        category: [
+          {
+            coding: [
+              {
+                system: 'http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category',
+                code: 'clinical-note',
+              },
+            ],
+          },
+        ],
+        subject,
+        date: lastVisit,
+        author: [practitioner],
+        content: [
+          {
+            attachment: {
+              contentType: 'text/plain',
+              data: Buffer.from(pick(random, NOTES)).toString('base64'),
+            },
+          },
+        ],
+        context: { encounter: [visit(1)] },
+      },
+    ];
+  };
+  return { encounters, records };
+}

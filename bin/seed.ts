@@ -3,8 +3,9 @@
  *
  * Loads synthetic demo data into the running local API, through the API (batch Bundles at
  * `POST /`), so every record is validated, encrypted and audited as a client's would be:
- * practitioners with working hours, patients, and appointments (some already fulfilled, missed
- * or cancelled). Idempotent: seed records carry seed identifiers and are looked up first, so a
+ * practitioners with working hours, patients, appointments (some already fulfilled, missed
+ * or cancelled) and each patient's clinical history (past video visits with vital signs, a
+ * condition and its prescription, an allergy, a flu shot, a visit note). Idempotent: seed records carry seed identifiers and are looked up first, so a
  * rerun adds only what is missing. Progress goes to stderr; stdout gets `export` lines with a
  * token for one user of each role per organization (`eval "$(npm run -s seed)"`), and the data
  * dir's users file gets the same users, for the local SMART sign-in page.
@@ -21,6 +22,7 @@ import {
   REASONS,
   SEED_MRN_SYSTEM,
   SEED_PRACTITIONER_SYSTEM,
+  seedHistory,
   seedMrn,
   seedPatient,
   seedPractitioner,
@@ -214,14 +216,14 @@ interface Seeded {
   org: string;
   practitionerIds: string[];
   patientIds: string[];
-  created: { practitioners: number; patients: number; appointments: number };
+  created: { practitioners: number; patients: number; appointments: number; clinical: number };
 }
 
 async function seedOrganization(org: string, orgIndex: number, patientCount: number): Promise<Seeded> {
   const locale = localeOf(orgIndex);
   process.stderr.write(`\n${org}: ${locale.clinic} (${locale.timeZone})\n`);
   const admin = await mintToken(keyDir, { role: 'admin', org, sub: `seed-admin-${org}`, ttlSeconds: 3600 });
-  const created = { practitioners: 0, patients: 0, appointments: 0 };
+  const created = { practitioners: 0, patients: 0, appointments: 0, clinical: 0 };
 
   // Practitioners: found by their seed identifier, created when missing.
   const existing = new Map<string, string>();
@@ -423,6 +425,51 @@ async function seedOrganization(org: string, orgIndex: number, patientCount: num
   lifeCycle.tick(firsts.length);
   lifeCycle.end();
 
+  // A clinical history for each patient who has none yet: past video visits first, then what
+  // they left (vital signs, a condition and its prescription, an allergy, a flu shot, a note).
+  const withHistory = await batch(
+    admin,
+    patientIds.map((id) => ({ request: { method: 'GET', url: `Encounter?patient=${id}&_count=1` } })),
+  );
+  const needHistory = numbers.filter(
+    (n, at) => firstMatch(withHistory[at]) === undefined && patientIds[n - 1],
+  );
+  const histories = needHistory.map((n) => ({
+    n,
+    history: seedHistory(org, n, patientIds[n - 1] ?? '', gpOf(n), now),
+  }));
+  const historyBar = progress('clinical histories', histories.length);
+  const encounterAnswers = await batch(
+    admin,
+    histories.flatMap(({ history }) =>
+      history.encounters.map((resource) => ({
+        request: { method: 'POST' as const, url: 'Encounter' },
+        resource,
+      })),
+    ),
+  );
+  const recordEntries: Entry[] = [];
+  let answerAt = 0;
+  for (const { history } of histories) {
+    const encounterIds = history.encounters.map(() => {
+      const resource = resourceOf(encounterAnswers[answerAt]);
+      if (!resource)
+        throw new Error(`an Encounter was not created: ${encounterAnswers[answerAt]?.response.status}`);
+      answerAt += 1;
+      return resource.id;
+    });
+    for (const resource of history.records((k) => encounterIds[k] ?? '')) {
+      recordEntries.push({ request: { method: 'POST', url: resource.resourceType }, resource });
+    }
+  }
+  const recordAnswers = await batch(admin, recordEntries);
+  const failed = recordAnswers.filter((answer) => statusOf(answer) !== 201);
+  if (failed.length > 0)
+    throw new Error(`${failed.length} clinical records were not created: ${failed[0]?.response.status}`);
+  created.clinical = encounterAnswers.length + recordAnswers.length;
+  historyBar.tick(histories.length);
+  historyBar.end();
+
   // Each practitioner looks at their patients' records, as a morning's work would.
   const reads = progress('record reads by clinicians', patientIds.length);
   for (const [k, practitionerId] of practitionerIds.entries()) {
@@ -454,7 +501,7 @@ async function main(): Promise<void> {
   process.stderr.write('\n');
   for (const { org, practitionerIds, patientIds, created } of seeded) {
     process.stderr.write(
-      `${org}: ${practitionerIds.length} practitioners (${created.practitioners} new), ${patientIds.length} patients (${created.patients} new), ${created.appointments} appointments booked\n`,
+      `${org}: ${practitionerIds.length} practitioners (${created.practitioners} new), ${patientIds.length} patients (${created.patients} new), ${created.appointments} appointments booked, ${created.clinical} clinical records\n`,
     );
   }
 

@@ -43,6 +43,13 @@ async function counts(org: string): Promise<Record<string, unknown>> {
     appointments: await count('/Appointment?_summary=count'),
     fulfilled: await count('/Appointment?status=fulfilled&_summary=count'),
     booked: await count('/Appointment?status=booked&_summary=count'),
+    encounters: await count('/Encounter?class=VR&status=finished&_summary=count'),
+    vitalSigns: await count('/Observation?category=vital-signs&_summary=count'),
+    conditions: await count('/Condition?clinical-status=active&_summary=count'),
+    allergies: await count('/AllergyIntolerance?_summary=count'),
+    orders: await count('/MedicationRequest?intent=order&_summary=count'),
+    immunizations: await count('/Immunization?_summary=count'),
+    notes: await count('/DocumentReference?category=clinical-note&_summary=count'),
     practitioners: Array.isArray(practitioners) ? practitioners.length : 0,
   };
 }
@@ -61,6 +68,16 @@ describe('npm run seed', () => {
     const after = await Promise.all(orgs.map(counts));
     for (const one of after) {
       expect(one).toMatchObject({ patients: 6, appointments: 12, practitioners: 2 });
+      // Each patient's history: two video visits with three vital signs each, and one of the rest.
+      expect(one).toMatchObject({
+        encounters: 12,
+        vitalSigns: 36,
+        conditions: 6,
+        allergies: 6,
+        orders: 6,
+        immunizations: 6,
+        notes: 6,
+      });
       // Of each patient's two visits, the first moves on (fulfilled, missed or cancelled); the second stays booked.
       expect(one.booked).toBe(6);
       expect(one.fulfilled).toBeGreaterThan(0);
@@ -69,7 +86,7 @@ describe('npm run seed', () => {
     const second = await seed('--patients', '12', '--practitioners', '2');
     expect(second.code, second.stderr).toBe(0);
     expect(await Promise.all(orgs.map(counts))).toEqual(after);
-    expect(second.stderr).toMatch(/6 patients \(0 new\), 0 appointments booked/);
+    expect(second.stderr).toMatch(/6 patients \(0 new\), 0 appointments booked, 0 clinical records/);
 
     // The printed tokens work, one user of each role per organization.
     const tokens = tokensOf(second.stdout);
@@ -86,6 +103,11 @@ describe('npm run seed', () => {
     // The same users are offered on the local SMART sign-in page, each once however often seeded.
     const users = readUsers(dataDir()).filter((user) => user.org === orgs[0]);
     expect(users.map((user) => user.role).sort()).toEqual(['admin', 'clinician', 'compliance', 'patient']);
+    // A patient's history in codes a client can search by: LOINC vital signs of their visits.
+    const mine = await api(`/Observation?code=http://loinc.org|8867-4&_count=10`, {
+      token: tokens.get(`${prefix}_PATIENT`) ?? '',
+    });
+    expect(field(mine.json, 'entry', 'length')).toBe(2);
     const log = await api(`/AuditEvent?agent=seed-admin-${orgs[0]}&_count=5`, {
       token: tokens.get(`${prefix}_COMPLIANCE`) ?? '',
     });
