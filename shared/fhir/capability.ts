@@ -1,4 +1,20 @@
+import { engineDefinitions, REVINCLUDE_VALUES } from '../resources/registry.ts';
 import { type RouteDef, routeEntries, SMART_PATHS } from '../routes.ts';
+
+/** `_include` values a type's search serves: `Type:param` of its reference parameters (shared/http/clinical-query.ts). */
+const INCLUDES = new Map(
+  engineDefinitions
+    .filter((definition) => 'patientElement' in definition)
+    .map((definition) => [
+      definition.resourceType,
+      definition.searchParameters
+        .filter((parameter) => parameter.type === 'reference')
+        .map((parameter) => `${definition.resourceType}:${parameter.name}`),
+    ]),
+);
+const REVINCLUDES = new Map([['Patient', REVINCLUDE_VALUES]]);
+/** Operations FHIR defines, named by their official canonical URL; ours by this server's. */
+const HL7_OPERATIONS = new Set(['Patient-everything']);
 
 const RESOURCE_INTERACTIONS = new Set([
   'read',
@@ -30,6 +46,9 @@ export function capabilityStatement(
       const searchParams = defs.flatMap((def) => def.searchParams ?? []);
       const operations = defs.filter((def) => def.operation);
       const versioned = interactions.includes('vread');
+      const searched = interactions.includes('search-type');
+      const includes = searched ? (INCLUDES.get(type) ?? []) : [];
+      const revIncludes = searched ? (REVINCLUDES.get(type) ?? []) : [];
       return {
         type,
         interaction: interactions.map((code) => ({ code })),
@@ -40,11 +59,15 @@ export function capabilityStatement(
               searchParam: uniqueBy(searchParams, (p) => p.name).map((p) => ({ name: p.name, type: p.type })),
             }
           : {}),
+        ...(includes.length > 0 ? { searchInclude: includes } : {}),
+        ...(revIncludes.length > 0 ? { searchRevInclude: revIncludes } : {}),
         ...(operations.length > 0
           ? {
               operation: operations.map((def) => ({
                 name: def.operation,
-                definition: `${baseUrl}/OperationDefinition/${def.resourceType}-${def.operation}`,
+                definition: HL7_OPERATIONS.has(`${def.resourceType}-${def.operation}`)
+                  ? `http://hl7.org/fhir/OperationDefinition/${def.resourceType}-${def.operation}`
+                  : `${baseUrl}/OperationDefinition/${def.resourceType}-${def.operation}`,
               })),
             }
           : {}),

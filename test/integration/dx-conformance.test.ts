@@ -173,6 +173,26 @@ describe('the CapabilityStatement', () => {
     expect(String(field(rest, 'documentation'))).toContain('transaction Bundles are not supported');
   });
 
+  it('names the _include and _revinclude values served, $everything by its HL7 canonical, and Binary', async () => {
+    const resources = (field((await api('/metadata')).json, 'rest', 0, 'resource') ?? []) as unknown[];
+    const of = (type: string) => resources.find((resource) => field(resource, 'type') === type);
+    expect(field(of('Observation'), 'searchInclude')).toEqual(
+      expect.arrayContaining(['Observation:patient', 'Observation:encounter', 'Observation:performer']),
+    );
+    expect(field(of('Encounter'), 'searchInclude')).toContain('Encounter:participant');
+    expect(field(of('MedicationRequest'), 'searchInclude')).toContain('MedicationRequest:requester');
+    expect(field(of('Patient'), 'searchRevInclude')).toEqual(
+      expect.arrayContaining(['Observation:patient', 'Condition:patient', 'DocumentReference:patient']),
+    );
+    expect(field(of('Patient'), 'operation')).toContainEqual({
+      name: 'everything',
+      definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything',
+    });
+    expect(
+      ((field(of('Binary'), 'interaction') ?? []) as unknown[]).map((one) => field(one, 'code')),
+    ).toEqual(['create', 'read']);
+  });
+
   it('carries the SMART security extension with the endpoints the discovery document names', async () => {
     const security = field((await api('/metadata')).json, 'rest', 0, 'security');
     expect(field(security, 'service', 0, 'coding', 0, 'code')).toBe('SMART-on-FHIR');
