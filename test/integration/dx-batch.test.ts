@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_EXTENSION } from '../../shared/audit/trail.ts';
+import { heartRate, noteAttachment, videoVisit } from '../../shared/fhir/clinical-examples.ts';
 import { api, baseUrl, field, token } from '../support/api.ts';
 import { orgAuditEvents } from '../support/dynamo.ts';
 import { createPatient, letters, newOrg } from '../support/patients.ts';
@@ -48,7 +49,7 @@ describe('POST / with a batch Bundle', () => {
         resource: { resourceType: 'Patient', birthDate: 'soon' },
       },
       { request: { method: 'GET', url: `Patient/${foreignId}` } },
-      { request: { method: 'GET', url: 'Observation/1' } },
+      { request: { method: 'GET', url: 'Medication/1' } },
       { request: { method: 'DELETE', url: 'Patient' } },
       { request: { method: 'POST', url: '/' }, resource: { resourceType: 'Bundle' } },
       { request: { method: 'GET', url: 'https://elsewhere.example/Patient/1' } },
@@ -82,6 +83,41 @@ describe('POST / with a batch Bundle', () => {
     expect(statusOf(patched)).toBe('200 OK');
     expect(field(patched, 'resource', 'gender')).toBe('female');
     expect(field(patched, 'response', 'etag')).toBe('W/"2"');
+  });
+
+  it('serves the clinical routes as entries: a visit recorded, searched and read whole in one batch each', async () => {
+    const refs = { patient: ownId, practitioner: 'unknown-practitioner' };
+    const recorded = await batch(admin, [
+      { request: { method: 'POST', url: 'Encounter' }, resource: videoVisit(refs, '2026-11-20T09:30:00Z') },
+      { request: { method: 'POST', url: 'Observation' }, resource: heartRate(refs, '2026-11-20T09:35:00Z') },
+      { request: { method: 'POST', url: 'Binary' }, resource: noteAttachment(refs) },
+      {
+        request: { method: 'POST', url: 'Observation' },
+        resource: { ...heartRate(refs, '2026-11-20'), subject: {} },
+      },
+    ]);
+    expect(recorded.status, recorded.text).toBe(200);
+    expect(entries(recorded.json).map(statusOf)).toEqual([
+      '201 Created',
+      '201 Created',
+      '201 Created',
+      '422 Unprocessable Entity',
+    ]);
+    const observation = String(field(entries(recorded.json)[1], 'resource', 'id'));
+    const read = await batch(admin, [
+      { request: { method: 'GET', url: `Observation?patient=${ownId}&code=http://loinc.org|8867-4` } },
+      { request: { method: 'GET', url: `Patient/${ownId}/$everything?_type=Encounter,Observation` } },
+      { request: { method: 'GET', url: `Observation/${observation}/_history/1` } },
+    ]);
+    const [search, everything, vread] = entries(read.json);
+    expect(entries(read.json).map(statusOf)).toEqual(['200 OK', '200 OK', '200 OK']);
+    expect(entries(field(search, 'resource')).map((entry) => field(entry, 'resource', 'id'))).toEqual([
+      observation,
+    ]);
+    expect(
+      entries(field(everything, 'resource')).map((entry) => field(entry, 'resource', 'resourceType')),
+    ).toEqual(['Encounter', 'Observation']);
+    expect(field(vread, 'resource', 'id')).toBe(observation);
   });
 
   it('authorizes each entry as its route would: a patient reads their own record and is refused the rest', async () => {
