@@ -147,6 +147,56 @@ describe.each(TYPES)('%s on the resource engine', (type) => {
   });
 });
 
+describe('conditional and idempotent creates of clinical records', () => {
+  it('an Idempotency-Key replays the first create (same id, 201), and refuses another body with 422', async () => {
+    const body = visitRecord(
+      { patient: patientId, practitioner: practitionerId },
+      '2026-11-22T08:00:00Z',
+    ).Observation;
+    const headers = { 'idempotency-key': `obs-${patientId}` };
+    const first = await api('/Observation', { token: clinician, body, headers });
+    expect(first.status, first.text).toBe(201);
+    const again = await api('/Observation', { token: clinician, body, headers });
+    expect(again.status, again.text).toBe(201);
+    expect(field(again.json, 'id')).toBe(field(first.json, 'id'));
+    const other = await api('/Observation', {
+      token: clinician,
+      body: { ...body, status: 'amended' },
+      headers,
+    });
+    expect(other.status, other.text).toBe(422);
+    const found = await api(`/Observation?patient=${patientId}&date=2026-11-22`, { token: clinician });
+    expect(matchIds(found.json)).toEqual([field(first.json, 'id')]);
+  });
+
+  it('If-None-Exist gives the one match back (200) instead of a second record, and creates when none matches', async () => {
+    const body = visitRecord(
+      { patient: patientId, practitioner: practitionerId },
+      '2026-11-23T08:00:00Z',
+    ).Condition;
+    const criteria = `patient=${patientId}&code=http://snomed.info/sct|59621000&recorded-date=2026-11-23`;
+    const created = await api('/Condition', {
+      token: clinician,
+      body,
+      headers: { 'if-none-exist': criteria },
+    });
+    expect(created.status, created.text).toBe(201);
+    const matched = await api('/Condition', {
+      token: clinician,
+      body,
+      headers: { 'if-none-exist': criteria },
+    });
+    expect(matched.status, matched.text).toBe(200);
+    expect(field(matched.json, 'id')).toBe(field(created.json, 'id'));
+    const unknown = await api('/Condition', {
+      token: clinician,
+      body,
+      headers: { 'if-none-exist': 'severity=severe' },
+    });
+    expect(unknown.status, unknown.text).toBe(400);
+  });
+});
+
 describe('clinical records in a care team', () => {
   it('a CareTeam membership is a care relationship for its period, and ends with the team', async () => {
     const memberId = await createPractitioner(admin, practitionerBody('Lindqvist'));
