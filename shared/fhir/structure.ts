@@ -72,19 +72,37 @@ interface Resolved {
   type: TypeReference;
 }
 
-/** JSON name -> its rule and type, `valueQuantity` included; built once per structure, on first use. */
-const lookups = new WeakMap<Structure, Map<string, Resolved>>();
+interface Lookup {
+  /** JSON name -> its rule and type, `valueQuantity` included. */
+  byKey: Map<string, Resolved>;
+  /** The elements of min 1 or more: their JSON names (every `value[x]` form), and where a missing one is named. */
+  required: { names: string[]; label: string }[];
+}
 
-function lookupOf(structure: Structure): Map<string, Resolved> {
+/** Built once per structure, on first use: the generated data stays plain literals, cheap to load. */
+const lookups = new WeakMap<Structure, Lookup>();
+
+function lookupOf(structure: Structure): Lookup {
   let lookup = lookups.get(structure);
   if (lookup) return lookup;
-  lookup = new Map();
+  lookup = { byKey: new Map(), required: [] };
   for (const [name, rule] of Object.entries(structure.elements)) {
+    const names: string[] = [];
     if (rule.choice) {
-      for (const [suffix, type] of Object.entries(rule.choice))
-        lookup.set(`${name}${suffix}`, { name, rule, type });
+      for (const [suffix, type] of Object.entries(rule.choice)) {
+        lookup.byKey.set(`${name}${suffix}`, { name, rule, type });
+        names.push(`${name}${suffix}`);
+      }
     } else if (rule.type !== undefined) {
-      lookup.set(name, { name, rule, type: rule.type });
+      lookup.byKey.set(name, { name, rule, type: rule.type });
+      names.push(name);
+    }
+    if ((rule.min ?? 0) > 0) {
+      // A primitive may be present by its extensions alone (`_status`, a data-absent-reason).
+      lookup.required.push({
+        names: names.flatMap((key) => [key, `_${key}`]),
+        label: rule.choice ? `${name}[x]` : name,
+      });
     }
   }
   lookups.set(structure, lookup);
@@ -118,7 +136,8 @@ function isBase64(value: string): boolean {
   return compact.length > 0 && compact.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(compact);
 }
 
-const ARTICLE = /^[aeiou]/i;
+/** `an integer`, `an unsignedInt`, but `a uri`. */
+const ARTICLE = /^(?:[aeio]|un)/i;
 const named = (type: string) => `${ARTICLE.test(type) ? 'an' : 'a'} ${type}`;
 
 /** What is wrong with a primitive's value, or undefined. */
@@ -151,189 +170,197 @@ function primitiveProblem(type: string, value: unknown): string | undefined {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+const allCodes = (codes: ValueSetCodes) => Object.values(codes).flat().join(', ');
+
 function codeProblem(type: TypeReference, codes: ValueSetCodes, value: unknown): string | undefined {
-  const allowed = Object.values(codes).flat();
-  const expected = `must be one of: ${allowed.join(', ')}`;
   const codingIn = (coding: unknown) =>
     isObject(coding) &&
     typeof coding.system === 'string' &&
     typeof coding.code === 'string' &&
     (codes[coding.system]?.includes(coding.code) ?? false);
   if (typeof type === 'string') {
-    return typeof value === 'string' && !allowed.includes(value) ? expected : undefined;
+    if (typeof value !== 'string') return undefined;
+    for (const system in codes) if (codes[system]?.includes(value)) return undefined;
+    return `must be one of: ${allCodes(codes)}`;
   }
   const name = type().name;
-  if (name === 'Coding')
-    return isObject(value) && !codingIn(value) ? `${expected} (system and code)` : undefined;
+  if (name === 'Coding') {
+    return isObject(value) && !codingIn(value)
+      ? `must be one of: ${allCodes(codes)} (system and code)`
+      : undefined;
+  }
   if (name === 'CodeableConcept' && isObject(value)) {
     const codings = Array.isArray(value.coding) ? value.coding : [];
-    return codings.some(codingIn)
-      ? undefined
-      : `must have a coding (system and code) of: ${allowed.join(', ')}`;
+    return codings.some(codingIn) ? undefined : `must have a coding (system and code) of: ${allCodes(codes)}`;
   }
   return undefined;
 }
 
-/** ele-1's basics, for what no structure describes (contained resources). */
-function checkJson(value: unknown, path: Path, issues: StructureIssue[]): void {
-  if (value === null) issues.push({ path, message: 'must not be null' });
-  else if (Array.isArray(value)) {
-    if (value.length === 0) issues.push({ path, message: 'must not be an empty array' });
-    value.forEach((item, index) => {
-      checkJson(item, [...path, index], issues);
-    });
-  } else if (typeof value === 'object') {
-    const entries = Object.entries(value);
-    if (entries.length === 0) issues.push({ path, message: 'must not be an empty object' });
-    for (const [key, item] of entries) checkJson(item, [...path, key], issues);
-  } else if (value === '') issues.push({ path, message: 'must not be empty' });
-}
+const ELEMENT: TypeReference = () => ElementStructure;
 
-function checkValue(type: TypeReference, value: unknown, path: Path, issues: StructureIssue[]): void {
-  if (value === null) {
-    issues.push({ path, message: 'must not be null' });
-    return;
-  }
-  if (type === RESOURCE) {
-    if (!isObject(value) || typeof value.resourceType !== 'string') {
-      issues.push({ path, message: 'must be a resource (with its resourceType)' });
-    } else checkJson(value, path, issues);
-    return;
-  }
-  if (typeof type === 'string') {
-    const problem = primitiveProblem(type, value);
-    if (problem) issues.push({ path, message: problem });
-    return;
-  }
-  const structure = type();
-  if (!isObject(value)) {
-    issues.push({ path, message: `must be a JSON object (${structure.name})` });
-    return;
-  }
-  checkObject(structure, value, path, issues);
-}
+/**
+ * One walk over a resource: the path is a stack pushed and popped as the walk descends, and
+ * copied only into an issue, so that a valid resource allocates next to nothing.
+ */
+class Walk {
+  readonly issues: StructureIssue[] = [];
+  readonly path: Path = [];
 
-/** `_status` beside `status`: the primitive's id and extensions; in an array, one entry (or null) per value. */
-function checkPrimitiveElement(
-  resolved: Resolved,
-  value: unknown,
-  primitive: unknown,
-  path: Path,
-  issues: StructureIssue[],
-): void {
-  if (!resolved.rule.array) {
-    checkValue(() => ElementStructure, value, path, issues);
-    return;
+  report(message: string, at?: string | number): void {
+    this.issues.push({ path: at === undefined ? [...this.path] : [...this.path, at], message });
   }
-  if (!Array.isArray(value) || value.length === 0) {
-    issues.push({ path, message: 'must be an array (one entry or null per value)' });
-    return;
-  }
-  if (Array.isArray(primitive) && primitive.length !== value.length) {
-    issues.push({ path, message: `must have as many entries as ${resolved.name} (${primitive.length})` });
-  }
-  value.forEach((item, index) => {
-    if (item !== null) checkValue(() => ElementStructure, item, [...path, index], issues);
-  });
-}
 
-function checkObject(
-  structure: Structure,
-  value: Record<string, unknown>,
-  path: Path,
-  issues: StructureIssue[],
-): void {
-  const lookup = lookupOf(structure);
-  const keys = Object.keys(value);
-  if (keys.length === 0) {
-    issues.push({ path, message: 'must not be an empty object' });
-    return;
+  /** ele-1's basics, for what no structure describes (contained resources). */
+  json(value: unknown): void {
+    if (value === null) this.report('must not be null');
+    else if (Array.isArray(value)) {
+      if (value.length === 0) this.report('must not be an empty array');
+      for (let index = 0; index < value.length; index++) this.at(index, () => this.json(value[index]));
+    } else if (typeof value === 'object') {
+      const keys = Object.keys(value);
+      if (keys.length === 0) this.report('must not be an empty object');
+      for (const key of keys) this.at(key, () => this.json(Reflect.get(value, key)));
+    } else if (value === '') this.report('must not be empty');
   }
-  const present = new Map<string, string[]>();
-  for (const key of keys) {
-    if (key === 'resourceType' && structure.resourceType !== undefined) continue;
-    const item = value[key];
-    if (key.startsWith('_')) {
-      const resolved = lookup.get(key.slice(1));
-      if (!resolved || typeof resolved.type !== 'string' || resolved.type === RESOURCE) {
-        issues.push({ path, message: key, unknown: true });
-        continue;
-      }
-      present.set(resolved.name, [...(present.get(resolved.name) ?? []), key.slice(1)]);
-      checkPrimitiveElement(resolved, item, value[key.slice(1)], [...path, key], issues);
-      continue;
-    }
-    const resolved = lookup.get(key);
-    if (!resolved) {
-      issues.push({ path, message: key, unknown: true });
-      continue;
-    }
-    const names = present.get(resolved.name) ?? [];
-    if (!names.includes(key)) present.set(resolved.name, [...names, key]);
-    checkElement(resolved, item, [...path, key], issues);
-  }
-  for (const [name, rule] of Object.entries(structure.elements)) {
-    const keysOf = present.get(name) ?? [];
-    if (rule.choice && new Set(keysOf).size > 1) {
-      issues.push({
-        path: [...path, `${name}[x]`],
-        message: `must be only one of: ${[...new Set(keysOf)].join(', ')}`,
-      });
-    }
-    if (keysOf.length === 0 && (rule.min ?? 0) > 0) {
-      issues.push({ path: [...path, rule.choice ? `${name}[x]` : name], message: 'is required' });
-    }
-  }
-}
 
-function checkElement(resolved: Resolved, value: unknown, path: Path, issues: StructureIssue[]): void {
-  const { rule, type } = resolved;
-  if (rule.max === 0) {
-    issues.push({ path, message: 'must not be present (max 0)' });
-    return;
+  at(segment: string | number, walk: () => void): void {
+    this.path.push(segment);
+    walk();
+    this.path.pop();
   }
-  if (!rule.array) {
-    if (Array.isArray(value)) {
-      issues.push({ path, message: 'must be a single value, not an array (max 1)' });
+
+  value(type: TypeReference, value: unknown): void {
+    if (value === null) {
+      this.report('must not be null');
       return;
     }
-    checkValue(type, value, path, issues);
-    if (rule.codes) {
-      const problem = codeProblem(type, rule.codes, value);
-      if (problem) issues.push({ path, message: problem });
+    if (type === RESOURCE) {
+      if (!isObject(value) || typeof value.resourceType !== 'string') {
+        this.report('must be a resource (with its resourceType)');
+      } else this.json(value);
+      return;
     }
-    return;
-  }
-  if (!Array.isArray(value)) {
-    issues.push({ path, message: 'must be an array' });
-    return;
-  }
-  if (value.length === 0) {
-    issues.push({ path, message: 'must not be an empty array' });
-    return;
-  }
-  if ((rule.min ?? 0) > value.length) issues.push({ path, message: `must have at least ${rule.min} items` });
-  if (rule.max !== undefined && value.length > rule.max) {
-    issues.push({ path, message: `must have at most ${rule.max} items` });
-  }
-  value.forEach((item, index) => {
-    checkValue(type, item, [...path, index], issues);
-    if (rule.codes) {
-      const problem = codeProblem(type, rule.codes, item);
-      if (problem) issues.push({ path: [...path, index], message: problem });
+    if (typeof type === 'string') {
+      const problem = primitiveProblem(type, value);
+      if (problem) this.report(problem);
+      return;
     }
-  });
+    const structure = type();
+    if (!isObject(value)) {
+      this.report(`must be a JSON object (${structure.name})`);
+      return;
+    }
+    this.object(structure, value);
+  }
+
+  object(structure: Structure, value: Record<string, unknown>): void {
+    const lookup = lookupOf(structure);
+    let empty = true;
+    /** The first JSON name seen of each choice, to refuse a second. */
+    let choices: Map<string, string> | undefined;
+    for (const key in value) {
+      empty = false;
+      if (key === 'resourceType' && structure.resourceType !== undefined) continue;
+      const item = value[key];
+      const primitiveExtension = key.charCodeAt(0) === 95; // `_status`
+      const resolved = lookup.byKey.get(primitiveExtension ? key.slice(1) : key);
+      if (
+        !resolved ||
+        (primitiveExtension && (typeof resolved.type !== 'string' || resolved.type === RESOURCE))
+      ) {
+        this.issues.push({ path: [...this.path], message: key, unknown: true });
+        continue;
+      }
+      if (resolved.rule.choice) {
+        choices ??= new Map();
+        const name = primitiveExtension ? key.slice(1) : key;
+        const first = choices.get(resolved.name);
+        if (first === undefined) choices.set(resolved.name, name);
+        else if (first !== name) this.report(`must be only one of: ${first}, ${name}`, `${resolved.name}[x]`);
+      }
+      this.path.push(key);
+      if (primitiveExtension) this.primitiveExtension(resolved, item, value[key.slice(1)]);
+      else this.element(resolved, item);
+      this.path.pop();
+    }
+    if (empty) {
+      this.report('must not be an empty object');
+      return;
+    }
+    for (const { names, label } of lookup.required) {
+      if (!names.some((name) => value[name] !== undefined)) this.report('is required', label);
+    }
+  }
+
+  /** `_status` beside `status`: the primitive's id and extensions; in an array, one entry (or null) per value. */
+  primitiveExtension(resolved: Resolved, value: unknown, primitive: unknown): void {
+    if (!resolved.rule.array) {
+      this.value(ELEMENT, value);
+      return;
+    }
+    if (!Array.isArray(value) || value.length === 0) {
+      this.report('must be an array (one entry or null per value)');
+      return;
+    }
+    if (Array.isArray(primitive) && primitive.length !== value.length) {
+      this.report(`must have as many entries as ${resolved.name} (${primitive.length})`);
+    }
+    for (let index = 0; index < value.length; index++) {
+      const item = value[index];
+      if (item !== null) this.at(index, () => this.value(ELEMENT, item));
+    }
+  }
+
+  element(resolved: Resolved, value: unknown): void {
+    const { rule, type } = resolved;
+    if (rule.max === 0) {
+      this.report('must not be present (max 0)');
+      return;
+    }
+    if (!rule.array) {
+      if (Array.isArray(value)) {
+        this.report('must be a single value, not an array (max 1)');
+        return;
+      }
+      this.value(type, value);
+      if (rule.codes) {
+        const problem = codeProblem(type, rule.codes, value);
+        if (problem) this.report(problem);
+      }
+      return;
+    }
+    if (!Array.isArray(value)) {
+      this.report('must be an array');
+      return;
+    }
+    if (value.length === 0) {
+      this.report('must not be an empty array');
+      return;
+    }
+    if ((rule.min ?? 0) > value.length) this.report(`must have at least ${rule.min} items`);
+    if (rule.max !== undefined && value.length > rule.max) this.report(`must have at most ${rule.max} items`);
+    for (let index = 0; index < value.length; index++) {
+      const item = value[index];
+      this.path.push(index);
+      this.value(type, item);
+      if (rule.codes) {
+        const problem = codeProblem(type, rule.codes, item);
+        if (problem) this.report(problem);
+      }
+      this.path.pop();
+    }
+  }
 }
 
 /** The problems of a resource, each located from the resource down (`component`, 0, `code`). */
 export function structureIssues(structure: Structure, value: unknown): StructureIssue[] {
-  const issues: StructureIssue[] = [];
   if (!isObject(value)) return [{ path: [], message: `must be a JSON object (${structure.name})` }];
+  const walk = new Walk();
   if (value.resourceType !== structure.resourceType) {
-    issues.push({ path: ['resourceType'], message: `must be ${structure.resourceType ?? structure.name}` });
+    walk.report(`must be ${structure.resourceType ?? structure.name}`, 'resourceType');
   }
-  checkObject(structure, value, [], issues);
-  return issues;
+  walk.object(structure, value);
+  return walk.issues;
 }
 
 /** The problems of a resource, named as OperationOutcome.issue.expression names them (`Observation.component[0].code`). */
