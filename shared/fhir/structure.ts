@@ -14,7 +14,6 @@
  * Messages say what is expected, never what was received: the received value may be PHI.
  */
 import * as z from 'zod/mini';
-import type { FhirResource } from '../store/hooks/clinical.ts';
 import { type FhirIssue, fhirPath } from './issues.ts';
 import { narrativeViolation } from './narrative.ts';
 import { ElementStructure, primitiveTypes } from './r4/datatypes.generated.ts';
@@ -377,9 +376,11 @@ export function validateResource(structure: Structure, value: unknown): FhirIssu
 
 /**
  * The structure as a zod/mini schema: its issues carry the element's path, so that the body
- * parsing (describeIssues) names the element (`Observation.valueQuantity.value`).
+ * parsing (describeIssues) names the element (`Observation.valueQuantity.value`). `T` is the
+ * resource type as the caller's layer names it (FhirResource, shared/store/hooks/clinical.ts):
+ * shared/fhir sits below the store and does not import it.
  */
-export function structureSchema(structure: Structure): z.ZodMiniType<FhirResource> {
+export function structureSchema<T extends { resourceType: string }>(structure: Structure): z.ZodMiniType<T> {
   return z.pipe(
     z.unknown().check(
       z.check((ctx) => {
@@ -393,6 +394,6 @@ export function structureSchema(structure: Structure): z.ZodMiniType<FhirResourc
       }),
     ),
     // Valid against its structure, the value is a resource of that type.
-    z.transform((value) => value as FhirResource),
+    z.transform((value) => value as T),
   );
 }

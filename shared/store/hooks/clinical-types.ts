@@ -24,41 +24,41 @@ import {
   observationDefinition,
   procedureDefinition,
 } from '../../resources/clinical.ts';
-import { clinicalType } from './clinical.ts';
+import { clinicalType, type FhirResource } from './clinical.ts';
 
 export const encounterType = /* @__PURE__ */ clinicalType(
   encounterDefinition,
-  /* @__PURE__ */ structureSchema(EncounterStructure),
+  /* @__PURE__ */ structureSchema<FhirResource>(EncounterStructure),
 );
 export const observationType = /* @__PURE__ */ clinicalType(
   observationDefinition,
-  /* @__PURE__ */ structureSchema(ObservationStructure),
+  /* @__PURE__ */ structureSchema<FhirResource>(ObservationStructure),
 );
 export const conditionType = /* @__PURE__ */ clinicalType(
   conditionDefinition,
-  /* @__PURE__ */ structureSchema(ConditionStructure),
+  /* @__PURE__ */ structureSchema<FhirResource>(ConditionStructure),
 );
 export const allergyIntoleranceType = /* @__PURE__ */ clinicalType(
   allergyIntoleranceDefinition,
-  /* @__PURE__ */ structureSchema(AllergyIntoleranceStructure),
+  /* @__PURE__ */ structureSchema<FhirResource>(AllergyIntoleranceStructure),
 );
 export const medicationRequestType = /* @__PURE__ */ clinicalType(
   medicationRequestDefinition,
-  /* @__PURE__ */ structureSchema(MedicationRequestStructure),
+  /* @__PURE__ */ structureSchema<FhirResource>(MedicationRequestStructure),
 );
 export const procedureType = /* @__PURE__ */ clinicalType(
   procedureDefinition,
-  /* @__PURE__ */ structureSchema(ProcedureStructure),
+  /* @__PURE__ */ structureSchema<FhirResource>(ProcedureStructure),
 );
 export const immunizationType = /* @__PURE__ */ clinicalType(
   immunizationDefinition,
-  /* @__PURE__ */ structureSchema(ImmunizationStructure),
+  /* @__PURE__ */ structureSchema<FhirResource>(ImmunizationStructure),
 );
 export const documentReferenceType = /* @__PURE__ */ clinicalType(
   documentReferenceDefinition,
-  /* @__PURE__ */ structureSchema(DocumentReferenceStructure),
+  /* @__PURE__ */ structureSchema<FhirResource>(DocumentReferenceStructure),
 );
 export const careTeamType = /* @__PURE__ */ clinicalType(
   careTeamDefinition,
-  /* @__PURE__ */ structureSchema(CareTeamStructure),
+  /* @__PURE__ */ structureSchema<FhirResource>(CareTeamStructure),
 );
