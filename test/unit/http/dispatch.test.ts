@@ -90,7 +90,7 @@ describe('entryEvent', () => {
       entryEvent(origin, { request: { method, url } }, 0);
     expect(attempt('GET', 'https://elsewhere.example/prod/Patient/1')).toThrow(/not under this server/);
     expect(attempt('GET', '../Patient/1')).toThrow(/not under this server/);
-    expect(attempt('GET', 'Observation/1')).toThrow(/no such route/);
+    expect(attempt('GET', 'Questionnaire/1')).toThrow(/no such route/);
     expect(attempt('GET', '/')).toThrow(/method not allowed/);
     expect(attempt('POST', '/')).toThrow(/a batch cannot contain a batch/);
   });
