@@ -49,6 +49,7 @@ interface ElementDefinition {
   type?: TypeRef[];
   contentReference?: string;
   binding?: { strength: string; valueSet?: string };
+  base?: { path: string };
 }
 interface StructureDefinition {
   resourceType: 'StructureDefinition';
@@ -56,7 +57,7 @@ interface StructureDefinition {
   url: string;
   kind: string;
   type: string;
-  snapshot: { element: ElementDefinition[] };
+  snapshot?: { element: ElementDefinition[] };
 }
 interface Concept {
   code: string;
@@ -113,6 +114,24 @@ export function generate(): Map<string, string> {
   const codeSystems = new Map(terminology.filter(isCodeSystem).map((system) => [system.url, system]));
   const valueSets = new Map(terminology.filter(isValueSet).map((set) => [set.url, set]));
   const byId = new Map([...types, ...resources].map((definition) => [definition.id, definition]));
+  /**
+   * Medplum's StructureDefinitions add its own elements to R4's (Meta.project, Meta.author,
+   * Meta.compartment, Binary.url...). Its dataelements.json is R4's data elements as HL7
+   * publishes them: an element is R4's when it, its base, or an element under it is there.
+   */
+  const r4Paths = new Set<string>();
+  for (const resource of bundle('dataelements.json').filter(isStructureDefinition)) {
+    for (const element of resource.snapshot?.element ?? []) {
+      const parts = element.path.split('.');
+      for (let length = 1; length <= parts.length; length++) r4Paths.add(parts.slice(0, length).join('.'));
+    }
+  }
+  const notR4 = new Set<string>();
+  // An element that reuses a backbone (`#Observation.referenceRange`) has no data elements of its own.
+  const isR4 = (element: ElementDefinition) =>
+    r4Paths.has(element.path) ||
+    (element.base !== undefined && r4Paths.has(element.base.path)) ||
+    (element.contentReference !== undefined && r4Paths.has(element.contentReference.replace(/^.*#/, '')));
   const version = (JSON.parse(readFileSync(join(DEFINITIONS, 'package.json'), 'utf8')) as { version: string })
     .version;
 
@@ -214,7 +233,7 @@ export function generate(): Map<string, string> {
 
   /** Writes the structure of a type (or resource) and its backbone elements; returns the declarations. */
   function structuresOf(definition: StructureDefinition, exported: boolean): string[] {
-    const elements = definition.snapshot.element;
+    const elements = definition.snapshot?.element ?? [];
     const root = elements[0]?.path ?? definition.type;
     const declarations: string[] = [];
     const backboneName = (path: string) => `${path.split('.').map(capitalized).join('')}Structure`;
@@ -227,6 +246,10 @@ export function generate(): Map<string, string> {
       for (const element of children) {
         const elementName = element.path.slice(path.length + 1);
         if (element.max === '0' && definition.kind !== 'complex-type') continue;
+        if (!isR4(element)) {
+          notR4.add(element.path);
+          continue;
+        }
         const fields: string[] = [];
         const choice = elementName.endsWith('[x]');
         const hasChildren = elements.some((other) => other.path.startsWith(`${element.path}.`));
@@ -297,7 +320,7 @@ export function generate(): Map<string, string> {
   const primitives = types
     .filter((definition) => definition.kind === 'primitive-type')
     .map((definition) => {
-      const value = definition.snapshot.element.find((element) => element.path === `${definition.id}.value`);
+      const value = definition.snapshot?.element.find((element) => element.path === `${definition.id}.value`);
       const type = value?.type?.[0];
       const system = type?.code.replace('http://hl7.org/fhirpath/System.', '');
       const regex = type?.extension?.find((extension) => extension.url === REGEX_EXTENSION)?.valueString;
@@ -370,6 +393,9 @@ export function generate(): Map<string, string> {
     [
       header,
       `import type { ValueSetCodes } from '../structure.ts';`,
+      '',
+      "// Elements Medplum's definitions add to R4's, left out (unknown elements here):",
+      ...[...notR4].sort().map((path) => `// ${path}`),
       '',
       '// Required bindings whose codes cannot be listed from the definitions, left unchecked:',
       ...[...unlisted].sort().map((url) => `// ${url}`),

@@ -13,6 +13,5 @@ export const BinaryStructure: Structure = {
     contentType: { type: 'code', min: 1 },
     securityContext: { type: () => ReferenceStructure },
     data: { type: 'base64Binary' },
-    url: { type: 'url' },
   },
 };

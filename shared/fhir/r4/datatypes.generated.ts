@@ -55,13 +55,6 @@ export const MetaStructure: Structure = {
     profile: { type: 'canonical', array: true },
     security: { type: () => CodingStructure, array: true },
     tag: { type: () => CodingStructure, array: true },
-    project: { type: 'uri' },
-    author: { type: () => ReferenceStructure },
-    onBehalfOf: { type: () => ReferenceStructure },
-    account: { type: () => ReferenceStructure },
-    accounts: { type: () => ReferenceStructure, array: true },
-    compartment: { type: () => ReferenceStructure, array: true },
-    deleted: { type: 'boolean' },
   },
 };
 

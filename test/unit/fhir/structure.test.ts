@@ -283,6 +283,16 @@ describe('the R4 structures of the clinical types', () => {
     ]);
   });
 
+  it("leave out the elements Medplum's definitions add to R4's: Meta.project, Binary.url", () => {
+    expect(issuesOf({ ...observation(), meta: { versionId: '1', project: 'p-1' } })).toEqual([
+      { location: 'Observation.meta.project', message: 'is not a known element' },
+    ]);
+    const binary = { resourceType: 'Binary', contentType: 'text/plain', url: 'https://example.org/b' };
+    expect(validateResource(BinaryStructure, binary)).toEqual([
+      { location: 'Binary.url', message: 'is not a known element' },
+    ]);
+  });
+
   it('are what bin/generate-fhir.ts writes from the installed definitions (npm run generate:fhir -- --check)', () => {
     const check = spawnSync(process.execPath, [join(ROOT, 'bin/generate-fhir.ts'), '--check'], {
       cwd: ROOT,
