@@ -1,9 +1,11 @@
 /**
  * What the Binary routes accept, apart from their handlers (the OpenAPI document reads these).
  */
-import { resourceStructure } from '../../shared/fhir/clinical.ts';
+import { BinaryStructure } from '../../shared/fhir/r4/binary.generated.ts';
+import { structureSchema } from '../../shared/fhir/structure.ts';
 import { contractsFor } from '../../shared/http/contract.ts';
 import { IdParams } from '../../shared/http/params.ts';
+import type { FhirResource } from '../../shared/store/hooks/clinical.ts';
 
 /**
  * A Binary body: the attachment base64-encoded in FHIR JSON. What a Lambda function can be given
@@ -14,7 +16,7 @@ export const BINARY_MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 export const contracts = contractsFor({
   createBinary: {
-    body: resourceStructure('Binary'),
+    body: structureSchema<FhirResource>(BinaryStructure),
     resourceType: 'Binary',
     idempotencyKey: true,
     maxBodyBytes: BINARY_MAX_BODY_BYTES,

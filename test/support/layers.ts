@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ['shared', 'shared/base', 'shared/resources'],
-  ['shared/fhir'],
+  ['shared/fhir', 'shared/fhir/r4'],
   ['shared/schedule'],
   ['shared/crypto'],
   ['shared/auth'],

@@ -7,7 +7,8 @@
  */
 import { BadRequestError } from '../../base/errors.ts';
 import { binaryEnvelope } from '../../crypto/runtime.ts';
-import { resourceStructure } from '../../fhir/clinical.ts';
+import { BinaryStructure } from '../../fhir/r4/binary.generated.ts';
+import { structureSchema } from '../../fhir/structure.ts';
 import { binaryDefinition } from '../../resources/binary.ts';
 import { binaryObjectName, binaryStore } from '../binaries.ts';
 import { type Stored, StoredDataError } from '../resources.ts';
@@ -15,7 +16,10 @@ import { type ClinicalResourceType, clinicalType, type FhirResource } from './cl
 import { clinicalWrites } from './clinical-writes.ts';
 import type { WriteHooks } from './types.ts';
 
-export const binaryType: ClinicalResourceType = clinicalType(binaryDefinition, resourceStructure('Binary'));
+export const binaryType: ClinicalResourceType = clinicalType(
+  binaryDefinition,
+  structureSchema<FhirResource>(BinaryStructure),
+);
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
