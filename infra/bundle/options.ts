@@ -31,6 +31,7 @@ export function lambdaAliases(
       : { '@smithy/core/event-streams': join(projectRoot, 'infra/bundle/no-event-streams.ts') }),
     '@aws-sdk/credential-provider-node': join(projectRoot, 'infra/bundle/lambda-credentials.ts'),
     'asn1.js': join(projectRoot, 'infra/bundle/asn1-unsupported.ts'),
+    'bn.js': join(projectRoot, 'infra/bundle/bn.ts'),
     'readable-stream': join(projectRoot, 'infra/bundle/readable-stream.ts'),
   };
 }
