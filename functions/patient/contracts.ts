@@ -12,15 +12,19 @@ import {
   cursor,
   HistoryQuery,
   IdParams,
+  nameStartValue,
   searchValue,
   VersionParams,
 } from '../../shared/http/params.ts';
 
 const PatientQuery = z.strictObject({
   _id: z.optional(id),
-  family: searchValue(),
-  given: searchValue(),
-  name: searchValue(),
+  family: nameStartValue('family'),
+  given: nameStartValue('given'),
+  name: nameStartValue('name'),
+  'family:exact': searchValue(),
+  'given:exact': searchValue(),
+  'name:exact': searchValue(),
   birthdate: z.optional(
     z.pipe(
       z
