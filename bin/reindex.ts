@@ -1,7 +1,8 @@
 /**
  * `npm run reindex -- --org <org> [--data-dir .data]` rebuilds one organization's Patient
  * blind-index items from the decrypted records, under the current index key: idempotent,
- * and the way to rotate the HMAC key. Locally it uses the running gateway's DynamoDB Local
+ * the way to rotate the HMAC key, and to write the tokens of a new scheme (the name prefix
+ * tokens) for patients written before it: run once per organization after deploying. Locally it uses the running gateway's DynamoDB Local
  * and key files; with `--from-env` it takes the configuration from the environment as the
  * functions do (RECORDS_TABLE, AUDIT_TABLE, KEY_SOURCE=kms, DATA_KEY_ARN, INDEX_KEY_ARN,
  * SIGNING_KEY_ARN, AWS_REGION, and the operator's AWS credentials). Exit 0: done; 2: error.

@@ -12,6 +12,7 @@ import {
   cursor,
   HistoryQuery,
   IdParams,
+  nameStartValue,
   searchValue,
   VersionParams,
 } from '../../shared/http/params.ts';
@@ -19,9 +20,12 @@ import { EVERYTHING_TYPES, type EverythingType, REVINCLUDE_VALUES } from '../../
 
 const PatientQuery = z.strictObject({
   _id: z.optional(id),
-  family: searchValue(),
-  given: searchValue(),
-  name: searchValue(),
+  family: nameStartValue('family'),
+  given: nameStartValue('given'),
+  name: nameStartValue('name'),
+  'family:exact': searchValue(),
+  'given:exact': searchValue(),
+  'name:exact': searchValue(),
   birthdate: z.optional(
     z.pipe(
       z

@@ -5,7 +5,7 @@ import { patientSearch } from '../../shared/store/hooks/patient-search.ts';
 import { searchResources } from '../../shared/store/repository.ts';
 import { contracts } from './contracts.ts';
 
-/** GET /Patient?family=&given=&name=&birthdate=&gender=&identifier=&_id=&_count=&_revinclude= · patient (self), clinician (their patients, or all with break-glass), admin · audit E · 200|400|401|403 */
+/** GET /Patient?family=&given=&name=(starts-with, or :exact)&birthdate=&gender=&identifier=&_id=&_count=&_revinclude= · patient (self), clinician (their patients, or all with break-glass), admin · audit E · 200|400|401|403 */
 export const handler = route(contracts.searchPatients, async (request) => {
   const { _revinclude, ...query } = request.query;
   return searchsetResponse(request, 'Patient', async ({ cursor, count }) => {

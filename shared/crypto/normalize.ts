@@ -33,3 +33,19 @@ export function normalizeForSearch(value: string): string {
     .replace(WHITESPACE_RUN, ' ')
     .trim();
 }
+
+/**
+ * Characters of the prefix tokens that serve starts-with search over blind indexes: a token of
+ * a value's first characters finds the candidates, the decrypted records decide. Three keeps a
+ * token's candidates few enough to filter, and a search shorter than it is refused.
+ */
+export const PREFIX_LENGTH = 3;
+
+/** Length of a normalized value in characters (code points, not UTF-16 units). */
+export const searchLength = (normalizedValue: string): number => Array.from(normalizedValue).length;
+
+/** The first `PREFIX_LENGTH` characters of a normalized value; undefined when it is shorter. */
+export function searchPrefix(normalizedValue: string): string | undefined {
+  const characters = Array.from(normalizedValue);
+  return characters.length < PREFIX_LENGTH ? undefined : characters.slice(0, PREFIX_LENGTH).join('');
+}

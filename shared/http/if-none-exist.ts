@@ -11,6 +11,7 @@
  */
 import type * as z from 'zod/mini';
 import { BadRequestError, PreconditionFailedError } from '../base/errors.ts';
+import { unknownParameters } from './query.ts';
 import { assertPercentEncoding } from './route-match.ts';
 
 export const IF_NONE_EXIST_HEADER = 'if-none-exist';
@@ -50,8 +51,7 @@ export function ifNoneExistOf<S extends z.ZodMiniType>(
     throw new BadRequestError('If-None-Exist is not a valid search', {
       details: parsed.error.issues.map((issue) => ({
         location: ['header.If-None-Exist', ...issue.path.map(String)].join('.'),
-        message:
-          issue.code === 'unrecognized_keys' ? `unknown parameter: ${issue.keys.join(', ')}` : issue.message,
+        message: issue.code === 'unrecognized_keys' ? unknownParameters(schema, issue.keys) : issue.message,
       })),
     });
   }

@@ -9,12 +9,29 @@ export function parseWith<S extends Schema>(schema: S, value: unknown, where: st
   if (!parsed.success) {
     const details = parsed.error.issues.map((issue) => ({
       location: [where, ...issue.path.map(String)].join('.'),
-      message:
-        issue.code === 'unrecognized_keys' ? `unknown parameter: ${issue.keys.join(', ')}` : issue.message,
+      message: issue.code === 'unrecognized_keys' ? unknownParameters(schema, issue.keys) : issue.message,
     }));
     throw new BadRequestError(`invalid ${where}`, { details });
   }
   return parsed.data as Out<S>;
+}
+
+/**
+ * What a strict query schema says of keys it does not know: `unknown parameter: nickname`, or,
+ * for a modifier of a parameter it does know (`family:contains`), that the modifier is not
+ * served, and which are.
+ */
+export function unknownParameters(schema: Schema, keys: readonly string[]): string {
+  const shape: unknown = Reflect.get(schema._zod.def, 'shape');
+  const known = typeof shape === 'object' && shape !== null ? Object.keys(shape) : [];
+  return keys
+    .map((key) => {
+      const [parameter = '', modifier] = key.split(':');
+      if (modifier === undefined || !known.includes(parameter)) return `unknown parameter: ${key}`;
+      const served = known.filter((name) => name.startsWith(`${parameter}:`));
+      return `the modifier :${modifier} is not served for ${parameter}${served.length > 0 ? ` (served: ${served.join(', ')})` : ''}`;
+    })
+    .join('; ');
 }
 
 /** A body by its schema; a mismatch is a 400 naming each element (`Patient.birthDate`). */

@@ -1,7 +1,9 @@
 import type { ResourceDefinition } from './definition.ts';
 
 /**
- * Patient. The names, birth date and identifiers are searched through blind indexes only.
+ * Patient. The names, birth date and identifiers are searched through blind indexes only;
+ * the names by how they start (FHIR string search) through a prefix token per name part and
+ * a filter over the decrypted names, and with `:exact` through their full-value tokens.
  * `gender` is a filter over decrypted records: with four values its tokens would show the
  * organization's split by frequency.
  */

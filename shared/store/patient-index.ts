@@ -1,4 +1,4 @@
-import { normalizeForSearch } from '../crypto/normalize.ts';
+import { normalizeForSearch, searchPrefix } from '../crypto/normalize.ts';
 import { blindIndexer } from '../crypto/runtime.ts';
 import { humanNameParts } from '../fhir/datatypes.ts';
 import type { Patient } from '../fhir/patient.ts';
@@ -12,6 +12,12 @@ import { searchPk } from './keys.ts';
  */
 export const PATIENT_SEARCH_PARAMS = ['family', 'given', 'name', 'birthdate', 'identifier'] as const;
 export type PatientSearchParam = (typeof PATIENT_SEARCH_PARAMS)[number];
+
+/** The name parameters: matched by how a name starts, or with `:exact` as written. */
+export const NAME_PARAMS = ['family', 'given', 'name'] as const;
+export type NameParam = (typeof NAME_PARAMS)[number];
+export const isNameParam = (param: string): param is NameParam =>
+  (NAME_PARAMS as readonly string[]).includes(param);
 
 /** `gender=` against a decrypted record, normalized as the other parameters are. Pure. */
 export const genderMatches = (patient: Patient, wanted: string): boolean =>
@@ -67,6 +73,61 @@ export async function searchItemKey(org: string, param: PatientSearchParam, valu
   return searchPk(org, 'Patient', param, token);
 }
 
+/**
+ * The name strings a name parameter is matched against: `family` the family names, `given` the
+ * given names, `name` every part of every HumanName (text, family, given, prefix, suffix), as
+ * FHIR's `name` parameter does. Pure.
+ */
+export function nameStrings(patient: Patient, param: NameParam): string[] {
+  return (patient.name ?? []).flatMap((name) => {
+    if (param === 'family') return name.family === undefined ? [] : [name.family];
+    if (param === 'given') return name.given ?? [];
+    return humanNameParts(name);
+  });
+}
+
+/**
+ * A name criterion against a decrypted record. Without `exact`, FHIR's string search: some name
+ * starts with the value, ignoring case and accents (`normalizeForSearch` on both sides, so
+ * `mül` and `mul` find Müller). With `exact`, some name is the value as written, compared in
+ * Unicode's composed form (NFC) so that how a client encodes `ü` does not matter, and case and
+ * accents do. Pure.
+ */
+export function nameMatches(patient: Patient, param: NameParam, value: string, exact: boolean): boolean {
+  const names = nameStrings(patient, param);
+  if (exact) {
+    const wanted = value.normalize('NFC');
+    return names.some((name) => name.normalize('NFC') === wanted);
+  }
+  const wanted = normalizeForSearch(value);
+  return wanted.length > 0 && names.some((name) => normalizeForSearch(name).startsWith(wanted));
+}
+
+/**
+ * The prefix tokens' values of a Patient: the first characters of each normalized name part,
+ * once each. One namespace for family, given and the other parts, so a name part costs at most
+ * one item however many parameters match it; a part shorter than the prefix has none (a
+ * search that short is refused, and `:exact` uses the full-value token). Not to be confused
+ * with HumanName.prefix (Dr., Mrs.), which is one of the parts. Pure.
+ */
+export function namePrefixes(patient: Patient): string[] {
+  const prefixes = new Set<string>();
+  for (const part of nameStrings(patient, 'name')) {
+    const prefix = searchPrefix(normalizeForSearch(part));
+    if (prefix !== undefined) prefixes.add(prefix);
+  }
+  return [...prefixes];
+}
+
+/** The key of the prefix token's items for a prefix (`searchPrefix` of a normalized value). */
+export async function namePrefixKey(org: string, prefix: string): Promise<string> {
+  const token = await blindIndexer().token(org, 'Patient.name-prefix', prefix);
+  return searchPk(org, 'Patient', 'name-prefix', token);
+}
+
 export async function patientSearchKeys(org: string, patient: Patient): Promise<string[]> {
-  return Promise.all(patientSearchValues(patient).map(([param, value]) => searchItemKey(org, param, value)));
+  return Promise.all([
+    ...patientSearchValues(patient).map(([param, value]) => searchItemKey(org, param, value)),
+    ...namePrefixes(patient).map((prefix) => namePrefixKey(org, prefix)),
+  ]);
 }

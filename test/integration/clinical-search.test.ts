@@ -276,7 +276,7 @@ describe('result parameters', () => {
 describe('what is not served is refused by name, never ignored', () => {
   it.each([
     ['/Observation?subject=Patient/x', 'subject'],
-    ['/Observation?code:text=pressure', 'code:text'],
+    ['/Observation?code:text=pressure', ':text is not served for code'],
     ['/Observation?value-quantity=gt100', 'value-quantity'],
     ['/Observation?_sort=code', '_sort'],
     ['/Observation?date=around2025', 'date'],

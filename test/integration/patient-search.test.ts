@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, field, token } from '../support/api.ts';
-import { createPatient, entryIds, newOrg, nextLink } from '../support/patients.ts';
+import { createPatient, entryIds, issueExpressions, newOrg, nextLink } from '../support/patients.ts';
 
 const org = newOrg();
 const SYSTEM_A = 'urn:oid:2.16.840.1.113883.2.4.6.3';
@@ -50,12 +50,13 @@ const of = (...keys: (keyof typeof ids)[]) => keys.map((key) => ids[key]).sort()
 
 describe('Patient search', () => {
   it.each([
-    ['family=M%C3%BCller', ['a', 'b']],
-    ['family=muller', ['a', 'b']],
-    ['family=MULLER', ['a', 'b']],
-    ['family=Mu%CC%88ller', ['a', 'b']],
+    ['family=M%C3%BCller', ['a', 'b', 'c']],
+    ['family=muller', ['a', 'b', 'c']],
+    ['family=MULLER', ['a', 'b', 'c']],
+    ['family=Mu%CC%88ller', ['a', 'b', 'c']],
     ['family=mullerova', ['c']],
-    ['family=mull', []],
+    ['family=mull', ['a', 'b', 'c']],
+    ['family=mullers', []],
     ['given=jose', ['a', 'b']],
     ['given=Jos%C3%A9', ['a', 'b']],
     ['given=ANA', ['c', 'd']],
@@ -63,9 +64,12 @@ describe('Patient search', () => {
     ['name=smith', ['d']],
     ['name=%20Smith%20', ['d']],
     ['name=jose', ['a', 'b']],
-  ] as const)('a name search %s matches exactly, ignoring case and accents', async (query, expected) => {
-    expect(await search(query)).toEqual(of(...expected));
-  });
+  ] as const)(
+    'a name search %s finds the names that start with it, ignoring case and accents',
+    async (query, expected) => {
+      expect(await search(query)).toEqual(of(...expected));
+    },
+  );
 
   it.each([
     ['birthdate=1974', ['a', 'b', 'c']],
@@ -92,7 +96,8 @@ describe('Patient search', () => {
   });
 
   it('several parameters are ANDed', async () => {
-    expect(await search('family=muller&gender=female')).toEqual(of('b'));
+    expect(await search('family=muller&gender=female')).toEqual(of('b', 'c'));
+    expect(await search('family=muller&given=jos')).toEqual(of('a', 'b'));
     expect(await search('given=ana&birthdate=1974')).toEqual(of('c'));
     expect(await search(`family=muller&identifier=${encodeURIComponent(`${SYSTEM_A}|ID-1`)}`)).toEqual(
       of('a'),
@@ -137,6 +142,112 @@ describe('Patient search', () => {
     expect(await search('gender=female', self)).toEqual([]);
     expect(await search(`_id=${ids.b}`, self)).toEqual([]);
     expect(await search('identifier=ID-1', self)).toEqual(of('a'));
+  });
+});
+
+describe('Patient name search by how a name starts', () => {
+  const namesOrg = newOrg();
+  let namesAdmin: string;
+  const people = { anna: '', annabel: '', joanna: '', li: '', text: '' };
+
+  beforeAll(async () => {
+    namesAdmin = await token({ role: 'admin', org: namesOrg, sub: 'names-admin' });
+    people.anna = await createPatient(namesAdmin, patient('Müller', ['Anna'], '1970-01-01', 'female'));
+    people.annabel = await createPatient(namesAdmin, patient('müller', ['Annabel'], '1971-01-01', 'female'));
+    people.joanna = await createPatient(namesAdmin, patient('Mueller', ['Joanna'], '1972-01-01', 'female'));
+    people.li = await createPatient(namesAdmin, patient('Li', ['Wei'], '1973-01-01', 'male'));
+    people.text = await createPatient(namesAdmin, {
+      resourceType: 'Patient',
+      name: [{ text: 'Kwabena Osei-Bonsu' }],
+    });
+  });
+
+  const find = async (query: string) => {
+    const response = await api(`/Patient?${query}`, { token: namesAdmin });
+    expect(response.status, `${query}: ${response.text}`).toBe(200);
+    expect(field(response.json, 'type')).toBe('searchset');
+    return entryIds(response).sort();
+  };
+  const whom = (...keys: (keyof typeof people)[]) => keys.map((key) => people[key]).sort();
+
+  it.each([
+    ['family=m%C3%BCl', ['anna', 'annabel']],
+    ['family=MUL', ['anna', 'annabel']],
+    ['family=mu%CC%88l', ['anna', 'annabel']],
+    ['family=Mue', ['joanna']],
+    ['family=mueller', ['joanna']],
+    ['family=M%C3%BCller', ['anna', 'annabel']],
+    ['given=ann', ['anna', 'annabel']],
+    ['given=ANNAB', ['annabel']],
+    ['given=joa', ['joanna']],
+    ['name=ann', ['anna', 'annabel']],
+    ['name=mul', ['anna', 'annabel']],
+    ['name=wei', ['li']],
+    ['name=kwabena%20os', ['text']],
+    ['family=m%C3%BCl&given=annab', ['annabel']],
+    ['family=mul&gender=female', ['anna', 'annabel']],
+  ] as const)('%s finds the names that start with it, ignoring case and accents', async (query, expected) => {
+    expect(await find(query)).toEqual(whom(...expected));
+  });
+
+  it.each([
+    ['family:exact=M%C3%BCller', ['anna']],
+    ['family:exact=Mu%CC%88ller', ['anna']],
+    ['family:exact=m%C3%BCller', ['annabel']],
+    ['family:exact=Muller', []],
+    ['family:exact=M%C3%BCl', []],
+    ['family:exact=Li', ['li']],
+    ['given:exact=Anna', ['anna']],
+    ['name:exact=Anna', ['anna']],
+    ['name:exact=Kwabena%20Osei-Bonsu', ['text']],
+    ['family:exact=M%C3%BCller&given=annab', []],
+    ['family:exact=m%C3%BCller&given=annab', ['annabel']],
+  ] as const)('%s finds the names exactly as written', async (query, expected) => {
+    expect(await find(query)).toEqual(whom(...expected));
+  });
+
+  it('a name no patient starts with finds an empty searchset', async () => {
+    expect(await find('family=zzz')).toEqual([]);
+    expect(await find('given=ull')).toEqual([]);
+    expect(await find('family=m%C3%BCllerin')).toEqual([]);
+  });
+
+  it.each([
+    ['family=mu', 'family'],
+    ['given=a', 'given'],
+    ['name=li', 'name'],
+    ['name=%20%20li%20', 'name'],
+  ])('%s is refused with 400: a name search needs at least 3 characters', async (query, param) => {
+    const response = await api(`/Patient?${query}`, { token: namesAdmin });
+    expect(response.status, response.text).toBe(400);
+    expect(field(response.json, 'resourceType')).toBe('OperationOutcome');
+    expect(issueExpressions(response)).toContain(`query.${param}`);
+    expect(String(field(response.json, 'issue', 0, 'diagnostics'))).toMatch(
+      new RegExp(`^${param} must have at least 3 characters`),
+    );
+  });
+
+  it.each(['family:contains=ull', 'given:contains=nna', 'name:contains=ei'])(
+    '%s is refused with 400: blind indexes cannot find a value inside a name',
+    async (query) => {
+      const response = await api(`/Patient?${query}`, { token: namesAdmin });
+      expect(response.status, response.text).toBe(400);
+      const [param = ''] = query.split(':');
+      expect(String(field(response.json, 'issue', 0, 'diagnostics'))).toBe(
+        `the modifier :contains is not served for ${param} (served: ${param}:exact)`,
+      );
+    },
+  );
+
+  it('POST _search serves starts-with and :exact as the GET does', async () => {
+    const response = await api('/Patient/_search', {
+      method: 'POST',
+      token: namesAdmin,
+      rawBody: 'family=m%C3%BCl&given%3Aexact=Annabel',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(response.status, response.text).toBe(200);
+    expect(entryIds(response)).toEqual([people.annabel]);
   });
 });
 
@@ -237,8 +348,12 @@ describe('Patient search paging', () => {
     '_count=ten',
     'birthdate=ge1990',
     'gender=woman',
-    'family=a,b',
-    'family=a&family=b',
+    'family=abc,def',
+    'family=abc&family=def',
+    'family=pa',
+    'family:contains=agew',
+    'family:exact=a,b',
+    'family:missing=true',
   ])('an invalid search %s is refused with 400', async (query) => {
     const response = await api(`/Patient?${query}`, { token: pager });
     expect(response.status, response.text).toBe(400);
@@ -252,5 +367,53 @@ describe('Patient search paging', () => {
     const single = await api('/Patient?family=pagewright&_count=1', { token: pager });
     expect(single.status).toBe(200);
     expect(entryIds(single)).toHaveLength(1);
+  });
+});
+
+describe('Patient name search paging', () => {
+  const pagingOrg = newOrg();
+  let pager: string;
+  const kestreltons: string[] = [];
+  const kestrels: string[] = [];
+
+  beforeAll(async () => {
+    pager = await token({ role: 'admin', org: pagingOrg, sub: 'name-pager' });
+    // Same prefix token (kes), so the page reads both and the decrypted names decide.
+    for (let index = 0; index < 5; index++) {
+      kestreltons.push(
+        await createPatient(pager, patient('Kestrelton', [`Given${index}`], '1990-01-01', 'other')),
+      );
+      kestrels.push(await createPatient(pager, patient('Kestrel', [`Given${index}`], '1990-01-01', 'other')));
+    }
+  });
+
+  async function follow(first: string, pageSize: number): Promise<string[]> {
+    const seen: string[] = [];
+    let path: string | undefined = first;
+    for (let pages = 0; path !== undefined && pages < 30; pages++) {
+      const page = await api(path, { token: pager });
+      expect(page.status, page.text).toBe(200);
+      expect(entryIds(page).length).toBeLessThanOrEqual(pageSize);
+      seen.push(...entryIds(page));
+      path = nextLink(page);
+    }
+    return seen;
+  }
+
+  it('with _count=1 the next links lead to every match of a prefix search once, and past no other', async () => {
+    const seen = await follow('/Patient?family=kestrelt&_count=1', 1);
+    expect(seen).toHaveLength(5);
+    expect([...seen].sort()).toEqual([...kestreltons].sort());
+  });
+
+  it('with _count=2 a prefix shared by all of them pages through all of them once', async () => {
+    const seen = await follow('/Patient?family=kes&_count=2', 2);
+    expect(seen).toHaveLength(10);
+    expect([...seen].sort()).toEqual([...kestreltons, ...kestrels].sort());
+  });
+
+  it('an :exact search pages as well', async () => {
+    const seen = await follow('/Patient?family:exact=Kestrel&_count=1', 1);
+    expect([...seen].sort()).toEqual([...kestrels].sort());
   });
 });

@@ -298,13 +298,21 @@ describe('npm run reindex', () => {
     if (!Array.isArray(before)) throw new Error('no search keys');
     const familyKey = before.map(String).find((pk) => pk.includes('?family='));
     if (!familyKey) throw new Error('no family search key');
+    // A patient written before prefix tokens: one per name part (family, given), none on record.
+    const prefixKeys = before.map(String).filter((pk) => pk.includes('?name-prefix='));
+    expect(prefixKeys).toHaveLength(2);
     const { client, tables } = localDynamo();
-    await client.send(new DeleteCommand({ TableName: tables.records, Key: { pk: familyKey, sk: id } }));
+    for (const pk of [familyKey, ...prefixKeys])
+      await client.send(new DeleteCommand({ TableName: tables.records, Key: { pk, sk: id } }));
     // A token of an older scheme (gender was indexed once): reindex must remove it.
     const stale = `${tenant}#Patient?gender=old-token-${letters(8)}`;
     await putRecordItem({ pk: stale, sk: id, id, org: tenant });
-    await setRecordAttribute(headPk, 'head', 'tokens', [...before, stale]);
+    await setRecordAttribute(headPk, 'head', 'tokens', [
+      ...before.filter((pk) => !prefixKeys.includes(String(pk))),
+      stale,
+    ]);
     expect(entryIds(await api(`/Patient?family=${phi.family}`, { token: tenantAdmin }))).toEqual([]);
+    expect(entryIds(await api(`/Patient?family:exact=${phi.family}`, { token: tenantAdmin }))).toEqual([]);
 
     const run = await reindex(tenant);
     expect(run.status, run.stderr).toBe(0);
@@ -313,6 +321,10 @@ describe('npm run reindex', () => {
     );
     expect(run.stdout).not.toContain(phi.family);
     expect(entryIds(await api(`/Patient?family=${phi.family}`, { token: tenantAdmin }))).toEqual([id]);
+    expect(entryIds(await api(`/Patient?family=${phi.family.slice(0, 3)}`, { token: tenantAdmin }))).toEqual([
+      id,
+    ]);
+    expect(entryIds(await api(`/Patient?family:exact=${phi.family}`, { token: tenantAdmin }))).toEqual([id]);
     expect(await getRecordItem(stale, id)).toBeUndefined();
     const after = (await getRecordItem(headPk, 'head'))?.tokens;
     expect(after).toEqual(before);

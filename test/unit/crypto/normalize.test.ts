@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeForSearch } from '../../../shared/crypto/normalize.ts';
+import { normalizeForSearch, searchLength, searchPrefix } from '../../../shared/crypto/normalize.ts';
 
 describe('normalizeForSearch', () => {
   it.each([
@@ -24,5 +24,33 @@ describe('normalizeForSearch', () => {
   it('is idempotent', () => {
     const once = normalizeForSearch('  Ångström Ørsted  STRAẞE ');
     expect(normalizeForSearch(once)).toBe(once);
+  });
+});
+
+describe('searchPrefix', () => {
+  it.each([
+    ['muller', 'mul'],
+    ['mul', 'mul'],
+    ['de vries', 'de '],
+    ['strasse', 'str'],
+    ['𝒜𝒷𝒸𝒹', '𝒜𝒷𝒸'],
+  ])('takes the first three characters of %j', (value, expected) => {
+    expect(searchPrefix(value)).toBe(expected);
+  });
+
+  it('has none for a value shorter than three characters', () => {
+    expect(searchPrefix('li')).toBeUndefined();
+    expect(searchPrefix('')).toBeUndefined();
+    expect(searchPrefix('𝒜𝒷')).toBeUndefined();
+  });
+
+  it('counts characters, not UTF-16 units', () => {
+    expect(searchLength('𝒜𝒷')).toBe(2);
+    expect(searchLength(normalizeForSearch('Mu\u0308'))).toBe(2);
+  });
+
+  it('sees ü as u: its prefix is that of the unaccented spelling, not of the ue transliteration', () => {
+    expect(searchPrefix(normalizeForSearch('Müller'))).toBe('mul');
+    expect(searchPrefix(normalizeForSearch('Mueller'))).toBe('mue');
   });
 });

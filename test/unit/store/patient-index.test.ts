@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { patientSearchValues, queryValue } from '../../../shared/store/patient-index.ts';
+import type { Patient } from '../../../shared/fhir/patient.ts';
+import {
+  nameMatches,
+  namePrefixes,
+  patientSearchValues,
+  queryValue,
+} from '../../../shared/store/patient-index.ts';
 
 describe('the search values of a Patient', () => {
   const values = patientSearchValues({
@@ -45,5 +51,81 @@ describe('the search values of a Patient', () => {
 
   it('lists each value once', () => {
     expect(new Set(values.map((value) => value.join('='))).size).toBe(values.length);
+  });
+});
+
+describe('the prefix tokens of a Patient', () => {
+  it('has one per name part: the first three characters of its normalized value', () => {
+    const patient: Patient = {
+      resourceType: 'Patient',
+      name: [{ text: 'Dr. Ánna Müller', family: 'Müller', given: ['Ánna', 'Maria'], prefix: ['Dr.'] }],
+    };
+    expect(namePrefixes(patient).sort()).toEqual(['ann', 'dr.', 'mar', 'mul']);
+  });
+
+  it('has one for parts that share a start, across family, given and other names', () => {
+    const patient: Patient = {
+      resourceType: 'Patient',
+      name: [
+        { family: 'Anders', given: ['Anna', 'Annabel'] },
+        { family: 'ANDERSSON', given: ['Anna'] },
+      ],
+    };
+    expect(namePrefixes(patient)).toEqual(['and', 'ann']);
+  });
+
+  it('has none for a part shorter than three characters: its full-value token serves it', () => {
+    const patient: Patient = { resourceType: 'Patient', name: [{ family: 'Li', given: ['Wei', 'Yu'] }] };
+    expect(namePrefixes(patient)).toEqual(['wei']);
+    expect(patientSearchValues(patient)).toContainEqual(['family', 'li']);
+    expect(patientSearchValues(patient)).toContainEqual(['given', 'yu']);
+  });
+
+  it('has none for a patient without names', () => {
+    expect(namePrefixes({ resourceType: 'Patient', birthDate: '1980' })).toEqual([]);
+  });
+});
+
+describe('the name criteria over a decrypted Patient', () => {
+  const patient: Patient = {
+    resourceType: 'Patient',
+    name: [{ text: 'Anna Müller-Lüdenscheidt', family: 'Müller', given: ['Anna', 'Maria'] }],
+  };
+
+  it.each([
+    ['family', 'mül', true],
+    ['family', 'MUL', true],
+    ['family', 'Mu\u0308ller', true],
+    ['family', 'mue', false],
+    ['family', 'ull', false],
+    ['family', 'müllerova', false],
+    ['family', 'anna', false],
+    ['given', 'ann', true],
+    ['given', 'mar', true],
+    ['given', 'mül', false],
+    ['name', 'mül', true],
+    ['name', 'mar', true],
+    ['name', 'anna mü', true],
+    ['name', 'lüd', false],
+  ] as const)('%s=%s starts a name: %s', (param, value, expected) => {
+    expect(nameMatches(patient, param, value, false)).toBe(expected);
+  });
+
+  it.each([
+    ['family', 'Müller', true],
+    ['family', 'Mu\u0308ller', true],
+    ['family', 'müller', false],
+    ['family', 'Muller', false],
+    ['family', 'Mül', false],
+    ['given', 'Anna', true],
+    ['given', 'anna', false],
+    ['name', 'Anna Müller-Lüdenscheidt', true],
+    ['name', 'Maria', true],
+  ] as const)('%s:exact=%s is a name as written: %s', (param, value, expected) => {
+    expect(nameMatches(patient, param, value, true)).toBe(expected);
+  });
+
+  it('matches nothing for an empty value', () => {
+    expect(nameMatches(patient, 'family', '  ', false)).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import type { Patient } from '../../../../shared/fhir/patient.ts';
 import { patientType } from '../../../../shared/store/hooks/patient.ts';
 import { planPatientSearch } from '../../../../shared/store/hooks/patient-search.ts';
 import { patientWrites, registrationPlan } from '../../../../shared/store/hooks/patient-writes.ts';
-import { searchItemKey } from '../../../../shared/store/patient-index.ts';
+import { namePrefixKey, searchItemKey } from '../../../../shared/store/patient-index.ts';
 import type { Stored } from '../../../../shared/store/resources.ts';
 import { fakeStore, resetStore, storeRequest } from '../../../support/fake-store.ts';
 
@@ -61,6 +61,8 @@ describe('the Patient hooks', () => {
     const index = patientWrites.searchIndex;
     const tokens = (await index?.tokens(ORG, anna)) ?? [];
     expect(tokens).toContain(await searchItemKey(ORG, 'family', 'muller'));
+    expect(tokens).toContain(await namePrefixKey(ORG, 'mul'));
+    expect(tokens).toContain(await namePrefixKey(ORG, 'ann'));
     expect(tokens.every((token) => token.startsWith(`${ORG}#Patient?`))).toBe(true);
     expect(tokens.join()).not.toMatch(/muller|anna/i);
     expect(index?.key(ORG, 'token', 'p1')).toEqual({ pk: 'token', sk: 'p1' });
@@ -76,23 +78,59 @@ describe('the Patient hooks', () => {
     expect((await other.read?.(undefined, 10))?.candidates).toEqual([]);
   });
 
-  it('drive a search by its first indexed parameter and filter on the others and on gender', async () => {
+  it('drive a search by a full-value token before a prefix token, and filter on the others, the names and gender', async () => {
     const plan = await planPatientSearch(storeRequest(admin, 'searchPatients'), {
       _count: 10,
-      family: 'MÜLLER',
+      family: 'MÜL',
       birthdate: '1980',
       gender: 'female',
     });
     await plan.read?.(undefined, 10);
-    const family = await searchItemKey(ORG, 'family', 'muller');
+    const prefix = await namePrefixKey(ORG, 'mul');
     const year = await searchItemKey(ORG, 'birthdate', '1980');
     expect(sent.at(-1)).toMatchObject({
       name: 'QueryCommand',
-      input: { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': family } },
+      input: { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': year } },
     });
-    expect(plan.matches?.(stored(anna, [family, year]))).toBe(true);
-    expect(plan.matches?.(stored(anna, [family]))).toBe(false);
-    expect(plan.matches?.(stored({ ...anna, gender: 'male' }, [family, year]))).toBe(false);
+    expect(plan.matches?.(stored(anna, [prefix, year]))).toBe(true);
+    expect(plan.matches?.(stored(anna, [year]))).toBe(false);
+    expect(plan.matches?.(stored({ ...anna, gender: 'male' }, [prefix, year]))).toBe(false);
+    // Mulder has the same prefix token; the decrypted name decides.
+    const mulder = { ...anna, name: [{ family: 'Mulder' }] };
+    expect(plan.matches?.(stored(mulder, [prefix, year]))).toBe(true);
+    const longer = await planPatientSearch(storeRequest(admin, 'searchPatients'), {
+      _count: 10,
+      family: 'müll',
+    });
+    expect(longer.matches?.(stored(mulder, [prefix]))).toBe(false);
+    expect(longer.matches?.(stored(anna, [prefix]))).toBe(true);
+  });
+
+  it('drive a name search by the prefix token of its first three characters', async () => {
+    await (
+      await planPatientSearch(storeRequest(admin, 'searchPatients'), { _count: 10, given: 'Annabel' })
+    ).read?.(undefined, 10);
+    expect(sent.at(-1)).toMatchObject({
+      input: { ExpressionAttributeValues: { ':pk': await namePrefixKey(ORG, 'ann') } },
+    });
+  });
+
+  it('drive an :exact search by the full-value token and compare the name as written', async () => {
+    const plan = await planPatientSearch(storeRequest(admin, 'searchPatients'), {
+      _count: 10,
+      'family:exact': 'Müller',
+    });
+    await plan.read?.(undefined, 10);
+    const family = await searchItemKey(ORG, 'family', 'muller');
+    expect(sent.at(-1)).toMatchObject({ input: { ExpressionAttributeValues: { ':pk': family } } });
+    expect(plan.matches?.(stored(anna, [family]))).toBe(true);
+    expect(plan.matches?.(stored({ ...anna, name: [{ family: 'MÜLLER' }] }, [family]))).toBe(false);
+  });
+
+  it('refuse a name search shorter than three characters with 400', async () => {
+    await expect(
+      planPatientSearch(storeRequest(admin, 'searchPatients'), { _count: 10, family: 'mü' }),
+    ).rejects.toMatchObject({ status: 400 });
   });
 
   it('list the organization’s patients newest first when no parameter is indexed', async () => {
