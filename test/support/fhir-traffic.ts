@@ -2,8 +2,9 @@ import { afterAll, afterEach } from 'vitest';
 
 /**
  * Every test file's setup (vitest `setupFiles`): each answer the tests receive over `fetch` that
- * carries FHIR JSON (a body with a `resourceType`, or NDJSON of them) is checked against the
- * official R4 JSON schema, and a finding fails the test that met it. `fetch` is where all of them
+ * carries FHIR JSON (a body with a `resourceType`, or NDJSON of them), and each resource a test
+ * sends that the server accepts, is checked against the official R4 JSON schema, and a finding
+ * fails the test that met it. `fetch` is where all of them
  * pass: test/support/api.ts, the SMART helpers, fhir-kit-client and fhirclient alike. The answer
  * is read from a clone, so the test reads its own copy untouched; the check runs after the test
  * (awaited in afterEach), never inside the test's own assertions or error handling.
@@ -21,47 +22,80 @@ function requestOf(input: Parameters<typeof fetch>[0], init: Parameters<typeof f
   return `${method.toUpperCase()} ${url}`;
 }
 
-async function check(request: string, response: Response, ndjson: boolean): Promise<void> {
-  const text = await response.text();
-  const bodies: unknown[] = [];
+function parsed(text: string, ndjson: boolean): unknown[] {
   try {
-    if (ndjson) for (const line of text.split('\n')) if (line.trim()) bodies.push(JSON.parse(line));
-    if (!ndjson && text.length > 0) bodies.push(JSON.parse(text));
+    if (!ndjson) return text.length > 0 ? [JSON.parse(text)] : [];
+    return text
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line));
   } catch {
-    return; // Not JSON after all: the test's own assertions say whether that is right.
+    return []; // Not JSON after all: the test's own assertions say whether that is right.
   }
-  const resources = bodies.filter(
-    (body) => typeof body === 'object' && body !== null && 'resourceType' in body,
-  );
+}
+
+const claimsResourceType = (body: unknown): body is { resourceType: unknown } =>
+  typeof body === 'object' && body !== null && 'resourceType' in body;
+
+async function check(what: string, text: string, ndjson: boolean): Promise<void> {
+  const resources = parsed(text, ndjson).filter(claimsResourceType);
   if (resources.length === 0) return;
   const { fhirSchemaViolations, formatViolations } = await import('./fhir-schema.ts');
   resources.forEach((resource, line) => {
     const violations = fhirSchemaViolations(resource);
     if (violations.length === 0) return;
     const where = ndjson ? ` (line ${line + 1})` : '';
-    findings.push(
-      `${request} → ${response.status}${where} is not valid FHIR R4:\n${formatViolations(violations)
-        .split('\n')
-        .map((line) => `  ${line}`)
-        .join('\n')}`,
-    );
+    const lines = formatViolations(violations)
+      .split('\n')
+      .map((one) => `  ${one}`)
+      .join('\n');
+    findings.push(`${what}${where} is not valid FHIR R4:\n${lines}`);
   });
+}
+
+/** The JSON body a request sends, read before fetch consumes it; undefined if none or not JSON. */
+async function sentText(input: Parameters<typeof fetch>[0], init: Parameters<typeof fetch>[1]) {
+  if (typeof init?.body === 'string') return init.body;
+  if (init?.body === undefined && input instanceof Request && input.body !== null)
+    if (JSON_MEDIA.test(input.headers.get('content-type') ?? '')) return input.clone().text();
+  return undefined;
+}
+
+/**
+ * A resource the test sent is checked only when the server took it (2xx): tests of refusals send
+ * invalid bodies on purpose. A batch is answered 200 whatever its entries' fates, so it is not.
+ */
+function sentForChecking(text: string | undefined, status: number): string | undefined {
+  if (text === undefined || status < 200 || status > 299) return undefined;
+  const [body] = parsed(text, false);
+  if (!claimsResourceType(body) || body.resourceType === 'Bundle') return undefined;
+  return text;
 }
 
 const unchecked = globalThis.fetch;
 globalThis.fetch = async (input, init) => {
+  const sent = await sentText(input, init);
   const response = await unchecked(input, init);
+  const request = requestOf(input, init);
   const media = response.headers.get('content-type') ?? '';
   const ndjson = NDJSON_MEDIA.test(media);
-  // Only JSON is cloned: a clone of an endless stream (server-sent events) would buffer forever.
-  if (response.body !== null && (ndjson || JSON_MEDIA.test(media))) {
-    const request = requestOf(input, init);
+  const failed = (error: unknown) => {
+    findings.push(`${request} → ${response.status}: the schema check failed: ${String(error)}`);
+  };
+  const accepted = sentForChecking(sent, response.status);
+  if (accepted !== undefined)
     pending.push(
-      check(request, response.clone(), ndjson).catch((error: unknown) => {
-        findings.push(`${request} → ${response.status}: the schema check failed: ${String(error)}`);
-      }),
+      check(`the body of ${request} (answered ${response.status})`, accepted, false).catch(failed),
     );
-  }
+  // Only JSON is cloned: a clone of an endless stream (server-sent events) would buffer forever.
+  if (response.body !== null && (ndjson || JSON_MEDIA.test(media)))
+    pending.push(
+      response
+        .clone()
+        .text()
+        .then((text) => check(`${request} → ${response.status}`, text, ndjson))
+        .catch(failed),
+    );
   return response;
 };
 
@@ -69,7 +103,7 @@ async function reportFindings(): Promise<void> {
   while (pending.length > 0) await Promise.all(pending.splice(0));
   if (findings.length === 0) return;
   const report = findings.splice(0);
-  throw new Error(`${report.length} answer(s) of the server are not valid FHIR R4:\n${report.join('\n')}`);
+  throw new Error(`${report.length} FHIR bodies of this test are not valid R4:\n${report.join('\n')}`);
 }
 
 afterEach(reportFindings);
