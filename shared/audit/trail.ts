@@ -124,7 +124,7 @@ export interface AuditEventResource {
     who: { identifier: { system: string; value: string }; reference?: string };
     requestor: true;
     network: { address: string; type: '2' };
-    role: { coding: { system: string; code: string }[] }[];
+    role?: { coding: { system: string; code: string }[] }[];
   }[];
   source: { site: string; observer: { display: string }; type: { system: string; code: string }[] };
   entity?: { what: { reference: string }; type: { system: string; code: string } }[];
@@ -317,7 +317,14 @@ async function buildRecord(
         },
         requestor: true,
         network: { address: facts.sourceIp, type: '2' },
-        role: agent.roles.map((role) => ({ coding: [{ system: 'urn:fhir-records:role', code: role }] })),
+        // A caller of no known role (an unknown Cognito group) has none: R4's JSON has no empty arrays.
+        ...(agent.roles.length > 0
+          ? {
+              role: agent.roles.map((role) => ({
+                coding: [{ system: 'urn:fhir-records:role', code: role }],
+              })),
+            }
+          : {}),
       },
     ],
     source: {

@@ -30,7 +30,8 @@ export function bundle(
       { relation: 'self', url: links.self },
       ...(links.next ? [{ relation: 'next' as const, url: links.next }] : []),
     ],
-    entry: entries,
+    // No match, no entry element: R4's JSON has no empty arrays.
+    ...(entries.length > 0 ? { entry: entries } : {}),
   };
 }
 

@@ -51,7 +51,9 @@ export function capabilityStatement(
       const revIncludes = searched ? (REVINCLUDES.get(type) ?? []) : [];
       return {
         type,
-        interaction: interactions.map((code) => ({ code })),
+        // A type served only through an operation (Slot's $availability) has no interaction, and
+        // R4's JSON has no empty arrays.
+        ...(interactions.length > 0 ? { interaction: interactions.map((code) => ({ code })) } : {}),
         ...(versioned ? { versioning: 'versioned-update', readHistory: true, updateCreate: false } : {}),
         ...(interactions.includes('update') ? { conditionalUpdate: false } : {}),
         ...(searchParams.length > 0

@@ -86,7 +86,7 @@ export async function answerBatch(
     'idempotency' | 'event' | 'baseUrl' | 'requestId' | 'audit' | 'body'
   >,
   concurrency: number,
-): Promise<{ resourceType: 'Bundle'; type: 'batch-response'; entry: unknown[] }> {
+): Promise<{ resourceType: 'Bundle'; type: 'batch-response'; entry?: unknown[] }> {
   const { idempotency } = request;
   const origin = {
     event: request.event,
@@ -107,7 +107,7 @@ export async function answerBatch(
   const claim = idempotency ? await claimBatch(idempotency) : { kind: 'run' as const };
   if (claim.kind === 'replay') {
     const entries = await replayEntries(origin, run, claim.entries, concurrency);
-    return { resourceType: 'Bundle', type: 'batch-response', entry: entries };
+    return batchResponse(entries);
   }
   const refusals: AuditEventRecord[] = [];
   const entries = await inOrder(
@@ -135,5 +135,12 @@ export async function answerBatch(
     );
   }
   await appendRefusedEntries(refusals);
-  return { resourceType: 'Bundle', type: 'batch-response', entry: entries };
+  return batchResponse(entries);
 }
+
+/** An empty batch is answered without an entry element: R4's JSON has no empty arrays. */
+const batchResponse = (entries: unknown[]) => ({
+  resourceType: 'Bundle' as const,
+  type: 'batch-response' as const,
+  ...(entries.length > 0 ? { entry: entries } : {}),
+});
