@@ -7,7 +7,13 @@ import { PROJECT_ROOT } from '../../infra/records-app.ts';
 import { SMART_PATHS } from '../../shared/auth/smart-configuration.ts';
 import { type JobDef, jobs, type RouteDef, routeEntries } from '../../shared/routes.ts';
 import { recordsTable, tableDefs } from '../../shared/tables.ts';
-import { type CfnResourceJson, resourcesOfType, type SynthesizedApp, synthRecordsApp } from './synth.ts';
+import {
+  type CfnResourceJson,
+  logicalId,
+  resourcesOfType,
+  type SynthesizedApp,
+  synthRecordsApp,
+} from './synth.ts';
 
 const Statement = z.object({
   Sid: z.optional(z.string()),
@@ -429,10 +435,9 @@ describe('IAM', () => {
     if (text.includes(dataId(synth.data.keys.indexKey))) return 'index-key';
     if (text.includes(dataId(synth.data.keys.signingKey))) return 'signing-key';
     if (text.includes(ownLogGroup)) return 'own-log-group';
-    for (const [routeId, fn] of synth.api.routeFunctions) {
-      if (text.includes(`"${synth.api.getLogicalId(fn.function.node.defaultChild as CfnElement)}"`)) {
-        return `route ${routeId}`;
-      }
+    for (const [routeId] of synth.api.routeFunctions) {
+      // The batch names route functions by their physical names (infra/route-function.ts).
+      if (text.includes(`:function:FhirRecords-test-${routeId}"`)) return `route ${routeId}`;
     }
     if (ownDeadLetters && text.includes(ownDeadLetters)) return 'own-dead-letter-queue';
     return `unknown ${text}`;
@@ -475,25 +480,42 @@ describe('IAM', () => {
     expect([...grantsOf(jobId)].sort()).toEqual([...expected].sort());
   });
 
-  it('gives the batch route a ROUTE_FUNCTIONS table naming exactly the functions it may invoke', () => {
+  it('gives the batch route the functions’ name prefix, and each route function the name the batch builds from it', () => {
     const invokers = routes.filter(([, def]) => def.access.invokeRoutes);
+    expect(invokers.length).toBeGreaterThan(0);
     for (const [routeId] of invokers) {
       const fn = synth.api.routeFunctions.get(routeId);
-      const p = props(
-        synth.apiTemplate.Resources[synth.api.getLogicalId(fn?.function.node.defaultChild as CfnElement)],
-      );
-      const table = JSON.stringify(p.Environment);
-      const invokable = [...grantsOf(routeId)]
-        .filter((grant) => grant.startsWith('lambda:InvokeFunction on route '))
-        .map((grant) => grant.replace('lambda:InvokeFunction on route ', ''));
-      expect(invokable.length).toBeGreaterThan(0);
-      for (const [otherId, other] of synth.api.routeFunctions) {
-        const named = table.includes(
-          `"${synth.api.getLogicalId(other.function.node.defaultChild as CfnElement)}"`,
-        );
-        expect(named, `${otherId} in ROUTE_FUNCTIONS of ${routeId}`).toBe(invokable.includes(otherId));
-      }
+      const env = z
+        .object({ Variables: z.record(z.string(), z.unknown()) })
+        .parse(
+          props(synth.apiTemplate.Resources[fn ? logicalId(synth, fn.function) : '']).Environment,
+        ).Variables;
+      expect(env.ROUTE_FUNCTION_PREFIX).toBe('FhirRecords-test-');
+      expect(env.ROUTE_FUNCTIONS).toBeUndefined();
     }
+    for (const [routeId, fn] of synth.api.routeFunctions) {
+      const p = props(synth.apiTemplate.Resources[logicalId(synth, fn.function)]);
+      expect(p.FunctionName, routeId).toBe(`FhirRecords-test-${routeId}`);
+      expect(String(p.FunctionName).length).toBeLessThanOrEqual(64);
+    }
+  });
+
+  it('keeps the longest route function name within Lambda’s 64 characters, and refuses a stage name that would not', () => {
+    const longest = routes.reduce((max, entry) => (entry[0].length > max[0].length ? entry : max));
+    const stage = 'a'.repeat(64 - longest[0].length - 'FhirRecords--'.length);
+    // One route is enough for the name; the refusal comes before any route is built.
+    const ok = synthRecordsApp({ context: { stage }, routes: [longest] });
+    try {
+      const fn = ok.api.routeFunctions.get(longest[0]);
+      const name = String(props(ok.apiTemplate.Resources[fn ? logicalId(ok, fn.function) : '']).FunctionName);
+      expect(name).toBe(`FhirRecords-${stage}-${longest[0]}`);
+      expect(name).toHaveLength(64);
+    } finally {
+      ok.cleanup();
+    }
+    expect(() => synthRecordsApp({ context: { stage: `${stage}b` } })).toThrow(
+      /would pass Lambda's 64 characters/,
+    );
   });
 
   it('lets no role do anything to the access log but PutItem, except compliance reads (GetItem, BatchGetItem, Query)', () => {
@@ -584,7 +606,7 @@ describe('functions and routes', () => {
           'STAGE',
           'SEAL_INTERVAL_MINUTES',
           ...(routes.some(([routeId, def]) => routeId === id && def.access.invokeRoutes)
-            ? ['ROUTE_FUNCTIONS']
+            ? ['ROUTE_FUNCTION_PREFIX']
             : []),
           ...(jobs[id]?.access.auditLog === 'stream' ? ['AUDIT_ARCHIVE_BUCKET'] : []),
         ].sort(),
