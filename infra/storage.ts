@@ -99,7 +99,15 @@ function appendOnlyPolicy(): PolicyDocument {
   });
 }
 
+/** DynamoDB's default quota of global secondary indexes per table. */
+const GSI_MAX = 20;
+
 function tableFrom(scope: Construct, def: TableDef, dataKey: IKey, resourcePolicy?: PolicyDocument): TableV2 {
+  // A new table gets all its indexes at once; on an existing table CloudFormation adds one GSI
+  // per update, so more than one new index in shared/tables.ts takes as many deployments.
+  if (def.indexes.length > GSI_MAX) {
+    throw new Error(`table ${def.logicalName}: ${def.indexes.length} indexes; DynamoDB allows ${GSI_MAX}`);
+  }
   const key = (name: string) => ({ name, type: AttributeType.STRING });
   const globalSecondaryIndexes: GlobalSecondaryIndexPropsV2[] = def.indexes.map((index) => ({
     indexName: index.name,

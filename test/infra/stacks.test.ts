@@ -11,6 +11,7 @@ import {
   type CfnResourceJson,
   logicalId,
   resourcesOfType,
+  roleStatements,
   type SynthesizedApp,
   synthRecordsApp,
 } from './synth.ts';
@@ -516,6 +517,26 @@ describe('IAM', () => {
     expect(() => synthRecordsApp({ context: { stage: `${stage}b` } })).toThrow(
       /would pass Lambda's 64 characters/,
     );
+  });
+
+  it('lets every route that reads records Query each index of the records table, byPatientUpdated included, and nothing else', () => {
+    expect(recordsTable.indexes.map((index) => index.name)).toContain('byPatientUpdated');
+    const readers = routes.filter(([, def]) => def.auth === 'jwt' && def.access.records);
+    expect(readers.length).toBeGreaterThan(81);
+    for (const [routeId] of readers) {
+      const fn = synth.api.routeFunctions.get(routeId);
+      if (!fn) throw new Error(`no function for ${routeId}`);
+      const [query, ...others] = roleStatements(synth, fn.role).filter(
+        (statement) => statement.Sid === 'RecordsIndexQuery',
+      );
+      expect(others, routeId).toEqual([]);
+      expect(query?.Action, routeId).toBe('dynamodb:Query');
+      const named = asArray(query?.Resource).map((resource) => {
+        const match = /\/index\/([A-Za-z]+)"/.exec(JSON.stringify(resource));
+        return match?.[1];
+      });
+      expect(named.sort(), routeId).toEqual(recordsTable.indexes.map((index) => index.name).sort());
+    }
   });
 
   it('lets no role do anything to the access log but PutItem, except compliance reads (GetItem, BatchGetItem, Query)', () => {
