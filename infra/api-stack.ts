@@ -69,6 +69,7 @@ export class ApiStack extends Stack {
       indexKeyArn: keys.indexKey.keyArn,
       signingKeyArn: keys.signingKey.keyArn,
       auditStreamArn,
+      binaryBucketArn: storage.binariesArnImport,
     };
     // What shared/config.ts reads.
     const environment = {
@@ -252,6 +253,7 @@ export class ApiStack extends Stack {
           authorizer: () => this.authorizer.authorizer,
           functions: common,
           functionPrefix,
+          binaryBucketName: storage.binaries.bucketName,
           monitoring: this.monitoring,
         }),
       );

@@ -23,7 +23,7 @@ export class DataStack extends Stack {
     super(scope, id, props);
     guardStackLimits(this);
     this.keys = new RecordsKeys(this, 'Keys', { stage: props.stage });
-    this.storage = new RecordsStorage(this, 'Storage', { dataKey: this.keys.dataKey });
+    this.storage = new RecordsStorage(this, 'Storage', { dataKey: this.keys.dataKey, stage: props.stage });
     this.auditChain = new AuditChain(this, 'AuditChain', {
       signingKey: this.keys.signingKey,
       archiveKey: this.keys.archiveKey,

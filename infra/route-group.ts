@@ -27,6 +27,7 @@ import { routeAccess } from './access.ts';
 import type { Monitoring } from './monitoring.ts';
 import { RouteFunction, type RouteFunctionProps } from './route-function.ts';
 import type { StageConfig } from './stage.ts';
+import { binaryBucketExportName } from './storage.ts';
 
 /** What every route function of a group shares (infra/api-stack.ts). */
 export type RouteFunctionDefaults = Omit<
@@ -45,6 +46,8 @@ export interface RouteGroupProps extends NestedStackProps {
   functions: RouteFunctionDefaults;
   /** `FhirRecords-<stage>-`: a route function's name is this and its route id. */
   functionPrefix: string;
+  /** `BINARY_BUCKET` of the routes that declare `binaries` (shared/config.ts). */
+  binaryBucketName: string;
   monitoring: Monitoring;
 }
 
@@ -86,8 +89,17 @@ export class RouteGroup extends NestedStack {
         description: `${def.method} ${def.path}: ${def.summary}`,
         grants: routeAccess(routeId, def),
         functionName: routeFunctionName(props.functionPrefix, routeId),
+        environment: def.access.binaries
+          ? { ...props.functions.environment, BINARY_BUCKET: props.binaryBucketName }
+          : props.functions.environment,
       });
       functions.set(routeId, fn);
+      if (def.access.binaries) {
+        Validations.of(fn.policy).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${binaryBucketExportName(stage.stage)}/*]`,
+          reason: `${def.access.binaries === 'write' ? 'PutObject' : 'GetObject'} on any key of the Binary bucket: a body's key is its Binary's id, which the function authorizes and audits per request; no list, no delete.`,
+        });
+      }
       props.monitoring.watch(this, {
         id: `Route-${routeId}`,
         function: fn.function,
