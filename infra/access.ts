@@ -21,6 +21,8 @@ export interface AccessTargets {
   signingKeyArn: string;
   /** The access log's stream (the stream consumer's grant). */
   auditStreamArn: string;
+  /** The bucket of Binary bodies (infra/storage.ts). */
+  binaryBucketArn: string;
 }
 
 /**
@@ -51,6 +53,7 @@ const GRANTED_KEYS = [
   'signingKey',
   'invokeRoutes',
   'idempotencyRecords',
+  'binaries',
 ] as const satisfies readonly (keyof RouteAccess)[];
 
 function assertGranted(owner: string, access: object): void {
@@ -236,6 +239,30 @@ export function accessStatements(
         sid: 'BlindIndexes',
         actions: ['kms:GenerateMac', 'kms:VerifyMac'],
         resources: [targets.indexKeyArn],
+      }),
+    );
+  }
+  if (access.binaries) {
+    // Objects only: no ListBucket (ids are not to be enumerated), no DeleteObject (a Binary
+    // is deleted logically, like every record). S3 uses the bucket's KMS key with the caller's
+    // credentials: GenerateDataKey to put, Decrypt to get, only through S3 and for this bucket.
+    const writes = access.binaries === 'write';
+    statements.push(
+      new PolicyStatement({
+        sid: writes ? 'BinaryBodiesPut' : 'BinaryBodiesGet',
+        actions: [writes ? 's3:PutObject' : 's3:GetObject'],
+        resources: [`${targets.binaryBucketArn}/*`],
+      }),
+      new PolicyStatement({
+        sid: 'BinaryBucketKeyViaS3',
+        actions: [writes ? 'kms:GenerateDataKey' : 'kms:Decrypt'],
+        resources: [targets.dataKeyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': `s3.${targets.region}.amazonaws.com`,
+            'kms:EncryptionContext:aws:s3:arn': targets.binaryBucketArn,
+          },
+        },
       }),
     );
   }

@@ -5,15 +5,17 @@ import { EventSourceMapping, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { batchInvokable } from '../shared/http/dispatch.ts';
 import type { JobDef, RouteDef } from '../shared/routes.ts';
 import { auditTable, recordsTable } from '../shared/tables.ts';
-import { type AccessTargets, jobAccess, routeAccess } from './access.ts';
-import { type ApiRoute, RecordsApi } from './api.ts';
+import { type AccessTargets, jobAccess } from './access.ts';
+import { RecordsApi } from './api.ts';
 import type { AuditChain } from './audit-chain.ts';
 import { Identity } from './identity.ts';
 import type { RecordsKeys } from './keys.ts';
 import { type MonitoredFunction, Monitoring } from './monitoring.ts';
-import { RouteFunction } from './route-function.ts';
+import { FUNCTION_NAME_MAX, RouteFunction } from './route-function.ts';
+import { guardStackLimits, RouteGroup, routeGroupOf } from './route-group.ts';
 import { ApiAuthorizer, SmartEndpoints } from './smart-endpoints.ts';
 import { SmartLogin } from './smart-login.ts';
 import { pascalCaseOf, type StageConfig } from './stage.ts';
@@ -42,6 +44,8 @@ export class ApiStack extends Stack {
   readonly identity: Identity;
   readonly api: RecordsApi;
   readonly routeFunctions: ReadonlyMap<string, RouteFunction>;
+  /** The nested stacks of the routes, by resource type (`System` for the server's own routes). */
+  readonly routeGroups: ReadonlyMap<string, RouteGroup>;
   readonly jobFunctions: ReadonlyMap<string, RouteFunction>;
   readonly monitoring: Monitoring;
   readonly smartLogin: SmartLogin;
@@ -50,6 +54,7 @@ export class ApiStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
+    guardStackLimits(this);
     const { stage, keys, storage, auditChain } = props;
     const auditStreamArn = storage.auditLog.tableStreamArn;
     if (!auditStreamArn) throw new Error('the access log table has no stream');
@@ -64,6 +69,7 @@ export class ApiStack extends Stack {
       indexKeyArn: keys.indexKey.keyArn,
       signingKeyArn: keys.signingKey.keyArn,
       auditStreamArn,
+      binaryBucketArn: storage.binariesArnImport,
     };
     // What shared/config.ts reads.
     const environment = {
@@ -87,32 +93,6 @@ export class ApiStack extends Stack {
     };
 
     this.identity = new Identity(this, 'Identity', { stage });
-
-    const routeFunctions = new Map<string, RouteFunction>();
-    for (const [routeId, def] of props.routes) {
-      routeFunctions.set(
-        routeId,
-        new RouteFunction(this, `Route-${routeId}`, {
-          ...common,
-          handler: def.handler,
-          description: `${def.method} ${def.path}: ${def.summary}`,
-          grants: routeAccess(routeId, def),
-        }),
-      );
-    }
-    this.routeFunctions = routeFunctions;
-
-    // The batch endpoint invokes the functions of authenticated routes (not other invokers:
-    // a batch does not nest), each of which authorizes and audits its entry itself.
-    const invokable = new Map(
-      [...routeFunctions].filter(([routeId]) => {
-        const def = props.routes.find(([id]) => id === routeId)?.[1];
-        return def?.auth === 'jwt' && !def.access.invokeRoutes;
-      }),
-    );
-    for (const [routeId, def] of props.routes) {
-      if (def.access.invokeRoutes) required(routeFunctions.get(routeId)).allowInvoking(invokable);
-    }
 
     const jobFunctions = new Map<string, RouteFunction>();
     for (const [jobId, def] of props.jobs) {
@@ -167,11 +147,6 @@ export class ApiStack extends Stack {
     }
     this.jobFunctions = jobFunctions;
 
-    const apiRoutes: ApiRoute[] = props.routes.map(([routeId, def]) => ({
-      id: routeId,
-      def,
-      function: required(routeFunctions.get(routeId)).function,
-    }));
     const smartFunctions = {
       targets,
       logsKey: keys.logsKey,
@@ -184,12 +159,7 @@ export class ApiStack extends Stack {
       tokenKey: keys.tokenKey,
       functions: smartFunctions,
     });
-    this.api = new RecordsApi(this, 'Api', {
-      stage,
-      authorizer: () => this.authorizer.authorizer,
-      routes: apiRoutes,
-      logsKey: keys.logsKey,
-    });
+    this.api = new RecordsApi(this, 'Api', { stage, logsKey: keys.logsKey });
     // From the API's id, not its URL: the URL names the deployment stage, which depends on
     // every method, the token endpoint's among them (a cycle).
     const fhirBase = stage.customDomain
@@ -221,13 +191,6 @@ export class ApiStack extends Stack {
     });
 
     const monitored: MonitoredFunction[] = [
-      ...[...routeFunctions].map(([fnId, fn]) => ({
-        id: `Route-${fnId}`,
-        function: fn.function,
-        logGroup: fn.logGroup,
-        seals: false,
-        archives: false,
-      })),
       ...[...jobFunctions].map(([fnId, fn]) => ({
         id: `Job-${fnId}`,
         function: fn.function,
@@ -258,6 +221,59 @@ export class ApiStack extends Stack {
       functions: monitored,
       alarmEmail: stage.alarmEmail,
     });
+
+    // The routes, one nested stack per resource type (infra/route-group.ts): with ~10
+    // resources a route, this stack alone would pass CloudFormation's 500 resources.
+    // The stacks' own prefix (infra/records-app.ts): names of one stage stay apart from another's.
+    const functionPrefix = `FhirRecords-${stage.stage}-`;
+    const longest = props.routes.reduce(
+      (max, [routeId]) => (routeId.length > max.length ? routeId : max),
+      '',
+    );
+    if (functionPrefix.length + longest.length > FUNCTION_NAME_MAX) {
+      throw new Error(
+        `stage ${stage.stage}: the function name ${functionPrefix}${longest} would pass Lambda's ${FUNCTION_NAME_MAX} characters; with route ids of ${longest.length} characters a stage name may have ${FUNCTION_NAME_MAX - longest.length - 'FhirRecords--'.length}`,
+      );
+    }
+    const groups = new Map<string, (readonly [string, RouteDef])[]>();
+    for (const entry of props.routes) {
+      const group = routeGroupOf(entry[1]);
+      groups.set(group, [...(groups.get(group) ?? []), entry]);
+    }
+    const routeGroups = new Map<string, RouteGroup>();
+    for (const [group, entries] of groups) {
+      routeGroups.set(
+        group,
+        new RouteGroup(this, `Routes-${group}`, {
+          description: `FHIR records backend (${stage.stage}): the ${group} routes`,
+          stage,
+          routes: entries,
+          api: this.api.api,
+          validator: this.api.validator,
+          authorizer: () => this.authorizer.authorizer,
+          functions: common,
+          functionPrefix,
+          binaryBucketName: storage.binaries.bucketName,
+          monitoring: this.monitoring,
+        }),
+      );
+    }
+    this.routeGroups = routeGroups;
+    this.routeFunctions = new Map(
+      props.routes.map(([routeId, def]) => [
+        routeId,
+        required(routeGroups.get(routeGroupOf(def))?.functions.get(routeId)),
+      ]),
+    );
+
+    // The batch endpoint invokes the functions of authenticated routes (not other invokers:
+    // a batch does not nest), each of which authorizes and audits its entry itself.
+    const invokable = props.routes.filter(([, def]) => batchInvokable(def)).map(([routeId]) => routeId);
+    for (const [routeId, def] of props.routes) {
+      if (def.access.invokeRoutes) {
+        required(this.routeFunctions.get(routeId)).allowInvoking(functionPrefix, invokable);
+      }
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url, description: 'Base URL of the FHIR API' });
     new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });

@@ -1,44 +1,25 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
-  AuthorizationType,
   type DomainName,
   EndpointType,
-  type IAuthorizer,
-  type IResource,
-  LambdaIntegration,
   LogGroupLogDestination,
-  type Method,
   MethodLoggingLevel,
+  type RequestValidator,
   ResponseType,
   RestApi,
   SecurityPolicy,
 } from 'aws-cdk-lib/aws-apigateway';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import {
-  CORS_ALLOW_HEADERS,
-  CORS_EXPOSE_HEADERS,
-  SECURITY_HEADERS as RUNTIME_SECURITY_HEADERS,
-} from '../shared/http/headers.ts';
-import type { RouteDef } from '../shared/routes.ts';
+import { CORS_EXPOSE_HEADERS, SECURITY_HEADERS as RUNTIME_SECURITY_HEADERS } from '../shared/http/headers.ts';
 import type { StageConfig } from './stage.ts';
-
-export interface ApiRoute {
-  id: string;
-  def: RouteDef;
-  function: IFunction;
-}
 
 export interface RecordsApiProps {
   stage: StageConfig;
-  /** The Lambda authorizer of every `jwt` route (infra/smart-endpoints.ts), asked for with the first. */
-  authorizer: () => IAuthorizer;
-  routes: readonly ApiRoute[];
   logsKey: IKey;
 }
 
@@ -93,13 +74,16 @@ const GATEWAY_RESPONSES: readonly {
 ];
 
 /**
- * The REST API: one resource and method per route of the route table, the Lambda
- * authorizer on every `jwt` route, CORS preflight for the portal origin only, access
- * logs in JSON, execution logs at ERROR without data trace (a data trace would log PHI).
+ * The REST API: its stage with access logs in JSON, execution logs at ERROR without data
+ * trace (a data trace would log PHI), the request validator and the gateway's own answers.
+ * The routes' resources and methods are in the route groups' nested stacks
+ * (infra/route-group.ts), with the Lambda authorizer on every `jwt` route and CORS preflight
+ * for the portal origin only.
  */
 export class RecordsApi extends Construct {
   readonly api: RestApi;
-  readonly methods: ReadonlyMap<string, Method>;
+  /** Parameters and bodies of every route's method (infra/route-group.ts). */
+  readonly validator: RequestValidator;
   readonly domain: DomainName | undefined;
 
   constructor(scope: Construct, id: string, props: RecordsApiProps) {
@@ -178,75 +162,10 @@ export class RecordsApi extends Construct {
       },
     );
 
-    const validator = this.api.addRequestValidator('Validator', {
+    this.validator = this.api.addRequestValidator('Validator', {
       validateRequestParameters: true,
       validateRequestBody: true,
     });
-
-    const methods = new Map<string, Method>();
-    const methodsByResource = new Map<IResource, string[]>();
-    for (const route of props.routes) {
-      const resource = resourceFor(this.api, route.def.path);
-      const pathParameters = [...route.def.path.matchAll(/\{([^}+]+)\+?\}/g)].map((match) => match[1] ?? '');
-      const jwt = route.def.auth === 'jwt';
-      const method = resource.addMethod(
-        route.def.method,
-        new LambdaIntegration(route.function, { proxy: true, allowTestInvoke: false }),
-        {
-          operationName: route.id,
-          authorizationType: jwt ? AuthorizationType.CUSTOM : AuthorizationType.NONE,
-          ...(jwt ? { authorizer: props.authorizer() } : {}),
-          requestValidator: validator,
-          requestParameters: Object.fromEntries(
-            pathParameters.map((name) => [`method.request.path.${name}`, true]),
-          ),
-        },
-      );
-      if (jwt) {
-        Validations.of(method).acknowledge({
-          id: 'AwsSolutions-COG4',
-          reason:
-            "Verified by the stack's Lambda TOKEN authorizer (infra/smart-endpoints.ts): the user pool's ID and access tokens (signature, issuer, app client) and the SMART backend services' tokens signed with the KMS token key, which a Cognito authorizer cannot verify.",
-        });
-      } else {
-        Validations.of(method).acknowledge(
-          {
-            id: 'AwsSolutions-APIG4',
-            reason: `${route.def.method} ${route.def.path} is public by design (auth 'none' in the route table: ${route.def.summary}); its function has no data access and no grants.`,
-          },
-          {
-            id: 'AwsSolutions-COG4',
-            reason: `${route.def.method} ${route.def.path} is public by design (auth 'none' in the route table: ${route.def.summary}); FHIR clients read it before they authenticate, and it reaches no data.`,
-          },
-        );
-      }
-      methods.set(route.id, method);
-      methodsByResource.set(resource, [...(methodsByResource.get(resource) ?? []), route.def.method]);
-    }
-    this.methods = methods;
-
-    for (const [resource, verbs] of methodsByResource) {
-      const preflight = resource.addCorsPreflight({
-        allowOrigins: stage.portalOrigin,
-        allowMethods: verbs,
-        allowHeaders: [...CORS_ALLOW_HEADERS],
-        exposeHeaders: [...CORS_EXPOSE_HEADERS],
-        allowCredentials: true,
-        maxAge: Duration.minutes(10),
-      });
-      Validations.of(preflight).acknowledge(
-        {
-          id: 'AwsSolutions-APIG4',
-          reason:
-            'CORS preflight: browsers send OPTIONS without credentials by specification; a mock integration answers with CORS headers for the portal origin only, and reaches no function or data.',
-        },
-        {
-          id: 'AwsSolutions-COG4',
-          reason:
-            'CORS preflight cannot carry a token (Fetch standard); it answers headers only from a mock integration.',
-        },
-      );
-    }
 
     // A browser can read an error only with CORS headers; with one portal origin they are static.
     const [onlyOrigin, ...otherOrigins] = stage.portalOrigin;
@@ -282,9 +201,4 @@ export class RecordsApi extends Construct {
           })
         : undefined;
   }
-}
-
-function resourceFor(api: RestApi, path: string): IResource {
-  const relative = path.replace(/^\/+/, '').replace(/\/+$/, '');
-  return relative === '' ? api.root : api.root.resourceForPath(relative);
 }

@@ -2,6 +2,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AuditChain } from './audit-chain.ts';
 import { RecordsKeys } from './keys.ts';
+import { guardStackLimits } from './route-group.ts';
 import { RecordsStorage } from './storage.ts';
 
 export interface DataStackProps extends StackProps {
@@ -20,8 +21,9 @@ export class DataStack extends Stack {
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
+    guardStackLimits(this);
     this.keys = new RecordsKeys(this, 'Keys', { stage: props.stage });
-    this.storage = new RecordsStorage(this, 'Storage', { dataKey: this.keys.dataKey });
+    this.storage = new RecordsStorage(this, 'Storage', { dataKey: this.keys.dataKey, stage: props.stage });
     this.auditChain = new AuditChain(this, 'AuditChain', {
       signingKey: this.keys.signingKey,
       archiveKey: this.keys.archiveKey,

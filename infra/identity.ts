@@ -35,6 +35,9 @@ export interface IdentityProps {
   stage: Pick<StageConfig, 'stage' | 'authDomainPrefix' | 'smartApps'>;
 }
 
+/** Cognito's limit on the custom scopes of one resource server (CreateResourceServer `Scopes`). */
+export const RESOURCE_SERVER_SCOPES_MAX = 100;
+
 /** A SMART app's public client and what the authorize facade needs to know of it. */
 export interface SmartAppClient {
   app: SmartApp;
@@ -130,6 +133,14 @@ export class Identity extends Construct {
     });
 
     const servers = cognitoResourceServers(ROUTE_RESOURCE_TYPES);
+    for (const [identifier, names] of servers) {
+      // Four scopes per type and eleven for `*`: 22 resource types fill a server.
+      if (names.length > RESOURCE_SERVER_SCOPES_MAX) {
+        throw new Error(
+          `the ${identifier} resource server would declare ${names.length} scopes; Cognito allows ${RESOURCE_SERVER_SCOPES_MAX}`,
+        );
+      }
+    }
     this.resourceServers = [...servers].map(
       ([identifier, names]) =>
         new UserPoolResourceServer(this, `Scopes-${identifier}`, {

@@ -57,6 +57,7 @@ export interface MonitoringProps {
 export class Monitoring extends Construct {
   readonly topic: Topic;
   readonly alarms: Alarm[] = [];
+  private readonly action: SnsAction;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -81,109 +82,125 @@ export class Monitoring extends Construct {
       enforceSSL: true,
     });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
-    const action = new SnsAction(this.topic);
-
-    const alarm = (
-      id: string,
-      metric: IMetric,
-      threshold: number,
-      description: string,
-      comparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    ) => {
-      const created = new Alarm(this, id, {
-        metric,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-      });
-      created.addAlarmAction(action);
-      this.alarms.push(created);
-      return created;
-    };
+    this.action = new SnsAction(this.topic);
 
     const period = Duration.minutes(5);
     // 5XXError is 0 or 1 per request: its average is the share of requests that failed.
-    alarm(
+    this.alarm(
+      this,
       'Api5xxRate',
       props.api.metricServerError({ statistic: 'Average', period }),
       0.05,
       'More than 5% of API requests failed with a 5XX in 5 minutes.',
       ComparisonOperator.GREATER_THAN_THRESHOLD,
     );
-    alarm(
+    this.alarm(
+      this,
       'ApiLatencyP99',
       props.api.metricLatency({ statistic: 'p99', period }),
       3000,
       'p99 API latency above 3 s over 5 minutes.',
     );
 
-    for (const fn of props.functions) {
-      alarm(
-        `Throttles-${fn.id}`,
-        fn.function.metricThrottles({ statistic: 'Sum', period }),
-        1,
-        `${fn.id} was throttled (reserved concurrency reached).`,
-      );
-      alarm(
-        `Errors-${fn.id}`,
-        fn.function.metricErrors({ statistic: 'Sum', period }),
-        1,
-        `${fn.id} failed with an unhandled error.`,
-      );
-      if (fn.seals) {
-        alarm(
-          `SealFailures-${fn.id}`,
-          fn.function.metricErrors({ statistic: 'Sum', period: Duration.hours(1) }),
-          1,
-          `${fn.id} failed: an hour of the access log is not sealed; run it again before the next hour.`,
-        );
-      }
-      if (fn.archives) {
-        new MetricFilter(this, `AccessLogTampering-${fn.id}`, {
-          logGroup: fn.logGroup,
-          filterPattern: FilterPattern.stringValue('$.message', '=', AUDIT_TAMPER_MESSAGE),
-          metricNamespace: METRIC_NAMESPACE,
-          metricName: AUDIT_TAMPER_METRIC,
-          metricValue: '1',
-        });
-      }
-      new MetricFilter(this, `BreakGlass-${fn.id}`, {
-        logGroup: fn.logGroup,
-        filterPattern: FilterPattern.booleanValue('$.breakGlass', true),
-        metricNamespace: METRIC_NAMESPACE,
-        metricName: BREAK_GLASS_METRIC,
-        metricValue: '1',
-      });
-      new MetricFilter(this, `AuditWriteFailed-${fn.id}`, {
-        logGroup: fn.logGroup,
-        filterPattern: FilterPattern.stringValue('$.message', '=', AUDIT_WRITE_FAILED_MESSAGE),
-        metricNamespace: METRIC_NAMESPACE,
-        metricName: AUDIT_WRITE_FAILURE_METRIC,
-        metricValue: '1',
-      });
-    }
+    for (const fn of props.functions) this.watch(this, fn);
 
     const custom = (metricName: string) =>
       new Metric({ namespace: METRIC_NAMESPACE, metricName, statistic: 'Sum', period });
-    alarm(
+    this.alarm(
+      this,
       'BreakGlass',
       custom(BREAK_GLASS_METRIC),
       1,
       'A clinician used break-glass access: review the AuditEvents with a purpose of use.',
     );
-    alarm(
+    this.alarm(
+      this,
       'AccessLogTampering',
       custom(AUDIT_TAMPER_METRIC),
       1,
       'An access-log item was changed, or removed before its retention ended: compare the archive (audit:verify --archive) and investigate.',
     );
-    alarm(
+    this.alarm(
+      this,
       'AuditWriteFailures',
       custom(AUDIT_WRITE_FAILURE_METRIC),
       1,
       'An AuditEvent could not be written: a request may have left no access record.',
     );
+  }
+
+  /**
+   * A function's alarms (throttles, errors, failed seals) and metric filters, made in `scope`:
+   * the stack that holds the function (a route group's nested stack, or this one's).
+   */
+  watch(scope: Construct, fn: MonitoredFunction): void {
+    const period = Duration.minutes(5);
+    this.alarm(
+      scope,
+      `Throttles-${fn.id}`,
+      fn.function.metricThrottles({ statistic: 'Sum', period }),
+      1,
+      `${fn.id} was throttled (reserved concurrency reached).`,
+    );
+    this.alarm(
+      scope,
+      `Errors-${fn.id}`,
+      fn.function.metricErrors({ statistic: 'Sum', period }),
+      1,
+      `${fn.id} failed with an unhandled error.`,
+    );
+    if (fn.seals) {
+      this.alarm(
+        scope,
+        `SealFailures-${fn.id}`,
+        fn.function.metricErrors({ statistic: 'Sum', period: Duration.hours(1) }),
+        1,
+        `${fn.id} failed: an hour of the access log is not sealed; run it again before the next hour.`,
+      );
+    }
+    if (fn.archives) {
+      new MetricFilter(scope, `AccessLogTampering-${fn.id}`, {
+        logGroup: fn.logGroup,
+        filterPattern: FilterPattern.stringValue('$.message', '=', AUDIT_TAMPER_MESSAGE),
+        metricNamespace: METRIC_NAMESPACE,
+        metricName: AUDIT_TAMPER_METRIC,
+        metricValue: '1',
+      });
+    }
+    new MetricFilter(scope, `BreakGlass-${fn.id}`, {
+      logGroup: fn.logGroup,
+      filterPattern: FilterPattern.booleanValue('$.breakGlass', true),
+      metricNamespace: METRIC_NAMESPACE,
+      metricName: BREAK_GLASS_METRIC,
+      metricValue: '1',
+    });
+    new MetricFilter(scope, `AuditWriteFailed-${fn.id}`, {
+      logGroup: fn.logGroup,
+      filterPattern: FilterPattern.stringValue('$.message', '=', AUDIT_WRITE_FAILED_MESSAGE),
+      metricNamespace: METRIC_NAMESPACE,
+      metricName: AUDIT_WRITE_FAILURE_METRIC,
+      metricValue: '1',
+    });
+  }
+
+  private alarm(
+    scope: Construct,
+    id: string,
+    metric: IMetric,
+    threshold: number,
+    description: string,
+    comparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  ): Alarm {
+    const created = new Alarm(scope, id, {
+      metric,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    created.addAlarmAction(this.action);
+    this.alarms.push(created);
+    return created;
   }
 }

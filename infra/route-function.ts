@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { routeFunctionName } from '../shared/http/dispatch.ts';
 import { type AccessTargets, accessStatements, type FunctionAccess } from './access.ts';
 import { CJS_REQUIRE_BANNER, LAMBDA_TARGET, lambdaAliases } from './bundle/options.ts';
 
@@ -30,6 +31,11 @@ export interface RouteFunctionProps {
   synchronousInvocation?: string;
   /** A role made elsewhere, for functions that a key or bucket policy names (infra/audit-chain.ts). */
   role?: Role;
+  /**
+   * A physical name, for route functions only (`FhirRecords-<stage>-<routeId>`): see
+   * `allowInvoking`. Everything else keeps the names CloudFormation generates.
+   */
+  functionName?: string;
 }
 
 /**
@@ -99,7 +105,13 @@ export class RouteFunction extends Construct {
     // (~750 KB) at every cold start (~25 ms here), for stack traces our logs never carry
     // (they name errors only). The maps stay in the asset to decode a trace by hand.
     this.environment = { ...props.environment };
+    if (props.functionName !== undefined && !FUNCTION_NAME.test(props.functionName)) {
+      throw new Error(
+        `${this.node.path}: the function name ${props.functionName} (${props.functionName.length} characters) is not a Lambda function name of at most ${FUNCTION_NAME_MAX} letters, digits, - and _`,
+      );
+    }
     this.function = new NodejsFunction(this, 'Function', {
+      ...(props.functionName !== undefined ? { functionName: props.functionName } : {}),
       entry: join(props.projectRoot, props.handler),
       handler: 'handler',
       projectRoot: props.projectRoot,
@@ -157,41 +169,39 @@ export class RouteFunction extends Construct {
 
   /**
    * For routes that declare `invokeRoutes` (the batch endpoint): InvokeFunction on exactly
-   * the given route functions, and their names in `ROUTE_FUNCTIONS` (shared/config.ts).
+   * the given routes' functions, and their common name prefix in `ROUTE_FUNCTION_PREFIX`
+   * (shared/config.ts), from which the function builds a route's function name.
+   *
+   * Route functions have physical names, against CDK's advice (a name blocks replacement,
+   * and two stages in one account must not share it) for one reason: the batch function
+   * must find ~100 functions, and a map of generated names in its environment outgrows
+   * Lambda's 4 KB limit for environment variables (and would reference a function in every
+   * nested stack). The stage in the name keeps stages apart; no route function needs a
+   * replacement that keeps its name.
    */
-  allowInvoking(targets: ReadonlyMap<string, RouteFunction>): void {
-    const entries = [...targets].filter(([, target]) => target !== this);
-    // Names are tokens at synth time: check the worst case against Lambda's 4 KB limit here
-    // rather than at deployment.
-    const worstCase =
-      Object.entries(this.environment).reduce((sum, [key, value]) => sum + key.length + value.length, 0) +
-      'ROUTE_FUNCTIONS'.length +
-      entries.reduce((sum, [id]) => sum + id.length + GENERATED_NAME_MAX + 6, 2);
-    if (worstCase > ENVIRONMENT_LIMIT_BYTES) {
-      throw new Error(
-        `${this.node.path}: ROUTE_FUNCTIONS for ${entries.length} routes may exceed Lambda's 4 KB environment`,
-      );
-    }
-    this.function.addEnvironment(
-      'ROUTE_FUNCTIONS',
-      Stack.of(this).toJsonString(
-        Object.fromEntries(entries.map(([id, target]) => [id, target.function.functionName])),
-      ),
-    );
+  allowInvoking(functionPrefix: string, routeIds: readonly string[]): void {
+    const stack = Stack.of(this);
+    this.function.addEnvironment('ROUTE_FUNCTION_PREFIX', functionPrefix);
     this.policy.addStatements(
       new PolicyStatement({
         sid: 'InvokeRoutes',
         actions: ['lambda:InvokeFunction'],
-        resources: entries.map(([, target]) => target.function.functionArn),
+        resources: routeIds.map((routeId) =>
+          stack.formatArn({
+            service: 'lambda',
+            resource: 'function',
+            resourceName: routeFunctionName(functionPrefix, routeId),
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ),
       }),
     );
   }
 }
 
-/** Lambda's limit on the total size of a function's environment variables. */
-const ENVIRONMENT_LIMIT_BYTES = 4 * 1024;
-/** The longest name CloudFormation generates for a function. */
-const GENERATED_NAME_MAX = 64;
+/** Lambda's function names: at most 64 letters, digits, hyphens and underscores. */
+export const FUNCTION_NAME_MAX = 64;
+const FUNCTION_NAME = new RegExp(`^[A-Za-z0-9_-]{1,${FUNCTION_NAME_MAX}}$`);
 
 /** IAM and Lambda descriptions accept Latin-1 only: route summaries may hold typographic quotes. */
 function cloudFormationText(text: string, maxLength: number): string {

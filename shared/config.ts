@@ -35,25 +35,11 @@ const EnvSchema = z.object({
     1024 * 1024,
   ),
   /**
-   * The batch endpoint's dispatch table in AWS: a JSON object from route id to the name or ARN
-   * of that route's function (`{"readPatient":"...","createPatient":"..."}`). Unset locally,
-   * where batch entries run in-process through the route table.
+   * The batch endpoint in AWS: what each route function's name starts with
+   * (`FhirRecords-<stage>-`); a route's function is this prefix and its route id. Unset
+   * locally, where batch entries run in-process through the route table.
    */
-  ROUTE_FUNCTIONS: z.optional(
-    z.pipe(
-      z.string(),
-      z.pipe(
-        z.transform((text: string): unknown => {
-          try {
-            return JSON.parse(text);
-          } catch {
-            return undefined;
-          }
-        }),
-        z.record(z.string(), z.string().check(z.minLength(1))),
-      ),
-    ),
-  ),
+  ROUTE_FUNCTION_PREFIX: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,63}$/))),
   /**
    * Days a clinician keeps access to a patient after the end of their last appointment (or
    * after registering the patient): long enough for results and follow-up, not for ever.

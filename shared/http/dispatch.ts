@@ -5,8 +5,8 @@
  * batch function itself holds no grant on records, keys or the access log (only on its own
  * Idempotency-Key records, which hold no PHI).
  *
- * Two dispatchers: in AWS the route's own Lambda function is invoked (its name comes from
- * `ROUTE_FUNCTIONS`); locally the gateway injects one that calls the route's handler module
+ * Two dispatchers: in AWS the route's own Lambda function is invoked (its name is
+ * `ROUTE_FUNCTION_PREFIX` and the route id); locally the gateway injects one that calls the route's handler module
  * in-process (infra/local/dispatch.ts).
  */
 import { STATUS_CODES } from 'node:http';
@@ -45,15 +45,26 @@ export function asProxyResult(value: unknown): APIGatewayProxyResult {
   return { statusCode, ...(headers ? { headers } : {}), body: body ?? '' };
 }
 
+/**
+ * Routes a batch entry may run through: authenticated ones that are not batches themselves
+ * (a batch does not nest). The stack grants the batch function InvokeFunction on exactly
+ * these routes' functions (infra/api-stack.ts).
+ */
+export const batchInvokable = (def: RouteDef): boolean => def.auth === 'jwt' && !def.access.invokeRoutes;
+
+/** The physical name of a route's function: the stage's prefix and the route id. */
+export const routeFunctionName = (prefix: string, id: string): string => `${prefix}${id}`;
+
 /** In AWS: the route's own function, invoked synchronously with the synthesized event. */
 export function lambdaDispatcher(
-  functionNames: Readonly<Record<string, string>>,
+  functionPrefix: string,
   client: Pick<LambdaClient, 'send'> = new LambdaClient({}),
 ): Dispatcher {
   return {
-    async invoke(id, _def, event) {
-      const name = functionNames[id];
-      if (!name) throw new HttpError(501, 'not-supported', 'this route cannot be used in a batch');
+    async invoke(id, def, event) {
+      if (!batchInvokable(def))
+        throw new HttpError(501, 'not-supported', 'this route cannot be used in a batch');
+      const name = routeFunctionName(functionPrefix, id);
       const out = await client.send(
         new InvokeCommand({ FunctionName: name, Payload: new TextEncoder().encode(JSON.stringify(event)) }),
       );
@@ -82,12 +93,14 @@ export function useDispatcher(dispatcher: Dispatcher): void {
   configured = dispatcher;
 }
 
-/** The dispatcher this environment uses: Lambda where `ROUTE_FUNCTIONS` is set, else the injected one. */
+/** The dispatcher this environment uses: Lambda where `ROUTE_FUNCTION_PREFIX` is set, else the injected one. */
 export function dispatcher(): Dispatcher {
   if (configured) return configured;
-  const { ROUTE_FUNCTIONS } = config();
-  if (!ROUTE_FUNCTIONS) throw new Error('ROUTE_FUNCTIONS is not configured and no dispatcher was injected');
-  configured = lambdaDispatcher(ROUTE_FUNCTIONS);
+  const { ROUTE_FUNCTION_PREFIX } = config();
+  if (!ROUTE_FUNCTION_PREFIX) {
+    throw new Error('ROUTE_FUNCTION_PREFIX is not configured and no dispatcher was injected');
+  }
+  configured = lambdaDispatcher(ROUTE_FUNCTION_PREFIX);
   return configured;
 }
 

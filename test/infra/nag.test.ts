@@ -7,6 +7,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
+import { routeEntries } from '../../shared/routes.ts';
 import { type SynthesizedApp, synthRecordsApp, unacknowledgedFindings } from './synth.ts';
 
 let synth: SynthesizedApp;
@@ -61,11 +62,19 @@ describe('cdk-nag', () => {
     }
   });
 
-  it('acknowledges IAM wildcards only for the X-Ray Resource * finding and the archive’s object keys', () => {
+  it('acknowledges IAM wildcards only for the X-Ray Resource * finding and the archive’s and Binary bucket’s object keys', () => {
     const wildcards = acknowledgements(synth.app).filter(({ id }) => id.startsWith('AwsSolutions-IAM5'));
     const archive = synth.data.getLogicalId(synth.data.auditChain.archive.node.defaultChild as CfnElement);
+    // The Binary bucket's object keys too, once a route of the table declares `binaries`.
+    const binaries = routeEntries().some(([, def]) => def.access.binaries)
+      ? ['AwsSolutions-IAM5[Resource::FhirRecords-test-BinaryBucketArn/*]']
+      : [];
     expect(new Set(wildcards.map(({ id }) => id))).toEqual(
-      new Set(['AwsSolutions-IAM5[Resource::*]', `AwsSolutions-IAM5[Resource::<${archive}.Arn>/*]`]),
+      new Set([
+        'AwsSolutions-IAM5[Resource::*]',
+        `AwsSolutions-IAM5[Resource::<${archive}.Arn>/*]`,
+        ...binaries,
+      ]),
     );
   });
 });

@@ -1,6 +1,6 @@
-import type { CfnElement } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
+import { RESOURCE_SERVER_SCOPES_MAX } from '../../infra/identity.ts';
 import type { RouteFunction } from '../../infra/route-function.ts';
 import { ROUTE_RESOURCE_TYPES } from '../../infra/stage.ts';
 import { cognitoResourceServers } from '../../shared/auth/cognito-scopes.ts';
@@ -63,6 +63,17 @@ describe('the managed login', () => {
       expect(names, String(server.Identifier)).toEqual(expected.get(String(server.Identifier)));
     }
     expect(expected.get('patient')).toContain('Patient.rs');
+  });
+
+  it('stays within Cognito’s 100 scopes per resource server with every type of the route table', () => {
+    expect(ROUTE_RESOURCE_TYPES).toContain('Observation');
+    for (const [identifier, names] of cognitoResourceServers(ROUTE_RESOURCE_TYPES)) {
+      expect(names.length, identifier).toBeLessThanOrEqual(RESOURCE_SERVER_SCOPES_MAX);
+    }
+    // 11 wildcard scopes and 4 per type: the patient and user servers are the largest.
+    expect(cognitoResourceServers(ROUTE_RESOURCE_TYPES).get('patient')).toHaveLength(
+      11 + 4 * ROUTE_RESOURCE_TYPES.length,
+    );
   });
 });
 

@@ -7,7 +7,14 @@ import { PROJECT_ROOT } from '../../infra/records-app.ts';
 import { SMART_PATHS } from '../../shared/auth/smart-configuration.ts';
 import { type JobDef, jobs, type RouteDef, routeEntries } from '../../shared/routes.ts';
 import { recordsTable, tableDefs } from '../../shared/tables.ts';
-import { type CfnResourceJson, resourcesOfType, type SynthesizedApp, synthRecordsApp } from './synth.ts';
+import {
+  type CfnResourceJson,
+  logicalId,
+  resourcesOfType,
+  roleStatements,
+  type SynthesizedApp,
+  synthRecordsApp,
+} from './synth.ts';
 
 const Statement = z.object({
   Sid: z.optional(z.string()),
@@ -206,7 +213,11 @@ describe('the access log’s anchor outside the table (issue 14)', () => {
   });
 
   it('lets nobody delete archived objects and nobody but the stream consumer’s role write them, over TLS only', () => {
-    const [[, policy] = ['', undefined]] = resourcesOfType(synth.dataTemplate, 'AWS::S3::BucketPolicy');
+    // The archive's policy (the Binary bucket has its own, test/infra/binaries.test.ts).
+    const [[, policy] = ['', undefined]] = resourcesOfType(
+      synth.dataTemplate,
+      'AWS::S3::BucketPolicy',
+    ).filter(([, candidate]) => JSON.stringify(props(candidate).Bucket).includes(dataId(chain().archive)));
     const statements = PolicyDocument.parse(props(policy).PolicyDocument).Statement;
     const archiveRole = dataId(chain().archiveRole);
     expect(statements).toEqual(
@@ -429,10 +440,9 @@ describe('IAM', () => {
     if (text.includes(dataId(synth.data.keys.indexKey))) return 'index-key';
     if (text.includes(dataId(synth.data.keys.signingKey))) return 'signing-key';
     if (text.includes(ownLogGroup)) return 'own-log-group';
-    for (const [routeId, fn] of synth.api.routeFunctions) {
-      if (text.includes(`"${synth.api.getLogicalId(fn.function.node.defaultChild as CfnElement)}"`)) {
-        return `route ${routeId}`;
-      }
+    for (const [routeId] of synth.api.routeFunctions) {
+      // The batch names route functions by their physical names (infra/route-function.ts).
+      if (text.includes(`:function:FhirRecords-test-${routeId}"`)) return `route ${routeId}`;
     }
     if (ownDeadLetters && text.includes(ownDeadLetters)) return 'own-dead-letter-queue';
     return `unknown ${text}`;
@@ -475,24 +485,61 @@ describe('IAM', () => {
     expect([...grantsOf(jobId)].sort()).toEqual([...expected].sort());
   });
 
-  it('gives the batch route a ROUTE_FUNCTIONS table naming exactly the functions it may invoke', () => {
+  it('gives the batch route the functions’ name prefix, and each route function the name the batch builds from it', () => {
     const invokers = routes.filter(([, def]) => def.access.invokeRoutes);
+    expect(invokers.length).toBeGreaterThan(0);
     for (const [routeId] of invokers) {
       const fn = synth.api.routeFunctions.get(routeId);
-      const p = props(
-        synth.apiTemplate.Resources[synth.api.getLogicalId(fn?.function.node.defaultChild as CfnElement)],
+      const env = z
+        .object({ Variables: z.record(z.string(), z.unknown()) })
+        .parse(
+          props(synth.apiTemplate.Resources[fn ? logicalId(synth, fn.function) : '']).Environment,
+        ).Variables;
+      expect(env.ROUTE_FUNCTION_PREFIX).toBe('FhirRecords-test-');
+      expect(env.ROUTE_FUNCTIONS).toBeUndefined();
+    }
+    for (const [routeId, fn] of synth.api.routeFunctions) {
+      const p = props(synth.apiTemplate.Resources[logicalId(synth, fn.function)]);
+      expect(p.FunctionName, routeId).toBe(`FhirRecords-test-${routeId}`);
+      expect(String(p.FunctionName).length).toBeLessThanOrEqual(64);
+    }
+  });
+
+  it('keeps the longest route function name within Lambda’s 64 characters, and refuses a stage name that would not', () => {
+    const longest = routes.reduce((max, entry) => (entry[0].length > max[0].length ? entry : max));
+    const stage = 'a'.repeat(64 - longest[0].length - 'FhirRecords--'.length);
+    // One route is enough for the name; the refusal comes before any route is built.
+    const ok = synthRecordsApp({ context: { stage }, routes: [longest] });
+    try {
+      const fn = ok.api.routeFunctions.get(longest[0]);
+      const name = String(props(ok.apiTemplate.Resources[fn ? logicalId(ok, fn.function) : '']).FunctionName);
+      expect(name).toBe(`FhirRecords-${stage}-${longest[0]}`);
+      expect(name).toHaveLength(64);
+    } finally {
+      ok.cleanup();
+    }
+    expect(() => synthRecordsApp({ context: { stage: `${stage}b` } })).toThrow(
+      /would pass Lambda's 64 characters/,
+    );
+  });
+
+  it('lets every route that reads records Query each index of the records table, byPatientUpdated included, and nothing else', () => {
+    expect(recordsTable.indexes.map((index) => index.name)).toContain('byPatientUpdated');
+    const readers = routes.filter(([, def]) => def.auth === 'jwt' && def.access.records);
+    expect(readers.length).toBeGreaterThan(81);
+    for (const [routeId] of readers) {
+      const fn = synth.api.routeFunctions.get(routeId);
+      if (!fn) throw new Error(`no function for ${routeId}`);
+      const [query, ...others] = roleStatements(synth, fn.role).filter(
+        (statement) => statement.Sid === 'RecordsIndexQuery',
       );
-      const table = JSON.stringify(p.Environment);
-      const invokable = [...grantsOf(routeId)]
-        .filter((grant) => grant.startsWith('lambda:InvokeFunction on route '))
-        .map((grant) => grant.replace('lambda:InvokeFunction on route ', ''));
-      expect(invokable.length).toBeGreaterThan(0);
-      for (const [otherId, other] of synth.api.routeFunctions) {
-        const named = table.includes(
-          `"${synth.api.getLogicalId(other.function.node.defaultChild as CfnElement)}"`,
-        );
-        expect(named, `${otherId} in ROUTE_FUNCTIONS of ${routeId}`).toBe(invokable.includes(otherId));
-      }
+      expect(others, routeId).toEqual([]);
+      expect(query?.Action, routeId).toBe('dynamodb:Query');
+      const named = asArray(query?.Resource).map((resource) => {
+        const match = /\/index\/([A-Za-z]+)"/.exec(JSON.stringify(resource));
+        return match?.[1];
+      });
+      expect(named.sort(), routeId).toEqual(recordsTable.indexes.map((index) => index.name).sort());
     }
   });
 
@@ -584,7 +631,7 @@ describe('functions and routes', () => {
           'STAGE',
           'SEAL_INTERVAL_MINUTES',
           ...(routes.some(([routeId, def]) => routeId === id && def.access.invokeRoutes)
-            ? ['ROUTE_FUNCTIONS']
+            ? ['ROUTE_FUNCTION_PREFIX']
             : []),
           ...(jobs[id]?.access.auditLog === 'stream' ? ['AUDIT_ARCHIVE_BUCKET'] : []),
         ].sort(),

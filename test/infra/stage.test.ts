@@ -65,8 +65,8 @@ describe('stage context', () => {
       ],
       [
         'a type the API does not serve',
-        { scopes: 'patient/Observation.rs' },
-        /patient\/Observation\.rs is not a scope/,
+        { scopes: 'patient/Medication.rs' },
+        /patient\/Medication\.rs is not a scope/,
       ],
       ['no scope', { scopes: ' ' }, /smartApps\.0\.scopes: no scope/],
       [

@@ -70,6 +70,7 @@ const CfnResource = z.object({
 });
 export type CfnResourceJson = z.infer<typeof CfnResource>;
 const TemplateJson = z.object({
+  Parameters: z.optional(z.record(z.string(), z.unknown())),
   Resources: z.record(z.string(), CfnResource),
   Outputs: z.optional(z.record(z.string(), z.unknown())),
 });
@@ -98,7 +99,18 @@ export interface SynthesizedApp {
   data: DataStack;
   api: ApiStack;
   dataTemplate: TemplateJson;
+  /**
+   * The Api stack as one template: its own resources and those of its nested stacks (the
+   * route groups), each nested reference to a parameter replaced by the value the parent
+   * passes, and each parent reference to a nested output by the output's value. So a
+   * nested function's policy names the table as a single stack would (`Fn::ImportValue`),
+   * and logical ids (`logicalId`, `getLogicalId`) find resources wherever they are.
+   */
   apiTemplate: TemplateJson;
+  /** The Api stack's own template, as synthesized. */
+  apiRootTemplate: TemplateJson;
+  /** The route groups' templates as synthesized, by group (infra/route-group.ts). */
+  nestedTemplates: ReadonlyMap<string, TemplateJson>;
   /** CDK's policy validation report (cdk-nag's findings land here in v3). */
   report: ValidationReport;
   assemblyDir: string;
@@ -145,18 +157,83 @@ export function synthRecordsApp(options: SynthOptions = {}): SynthesizedApp {
     TemplateJson.parse(
       JSON.parse(readFileSync(assembly.getStackArtifact(stack.artifactId).templateFullPath, 'utf8')),
     );
+  const apiRootTemplate = template(api);
+  const nestedTemplates = new Map(
+    [...api.routeGroups].map(([group, stack]) => [
+      group,
+      TemplateJson.parse(JSON.parse(readFileSync(join(assembly.directory, stack.templateFile), 'utf8'))),
+    ]),
+  );
   return {
     app,
     data,
     api,
     dataTemplate: template(data),
-    apiTemplate: template(api),
+    apiTemplate: mergedTemplate(
+      apiRootTemplate,
+      [...api.routeGroups].map(([group, stack]) => ({
+        resourceId: api.getLogicalId(stack.nestedStackResource as CfnElement),
+        template: nestedTemplates.get(group) ?? { Resources: {} },
+      })),
+    ),
+    apiRootTemplate,
+    nestedTemplates,
     report: ValidationReport.parse(
       JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')),
     ),
     assemblyDir: assembly.directory,
     cleanup: () => rmSync(outdir, { recursive: true, force: true }),
   };
+}
+
+/** Replaces every JSON value for which `replace` answers something, depth first. */
+function substitute(value: unknown, replace: (value: unknown) => unknown): unknown {
+  const replaced = replace(value);
+  if (replaced !== undefined) return replaced;
+  if (Array.isArray(value)) return value.map((item) => substitute(item, replace));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, replace)]));
+  }
+  return value;
+}
+
+const single = (value: unknown, key: string): unknown =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1
+    ? Reflect.get(value, key)
+    : undefined;
+
+/** The root template with the nested stacks' resources in it (see `SynthesizedApp.apiTemplate`). */
+function mergedTemplate(
+  root: TemplateJson,
+  nested: readonly { resourceId: string; template: TemplateJson }[],
+): TemplateJson {
+  const resources: Record<string, unknown> = {};
+  const outputsOf = new Map(nested.map(({ resourceId, template }) => [resourceId, template.Outputs ?? {}]));
+  const fromNestedOutput = (value: unknown): unknown => {
+    const getAtt = single(value, 'Fn::GetAtt');
+    if (!Array.isArray(getAtt) || typeof getAtt[1] !== 'string' || !getAtt[1].startsWith('Outputs.')) {
+      return undefined;
+    }
+    const output = outputsOf.get(String(getAtt[0]))?.[getAtt[1].slice('Outputs.'.length)];
+    return output === undefined ? undefined : z.object({ Value: z.unknown() }).parse(output).Value;
+  };
+  for (const [id, resource] of Object.entries(root.Resources))
+    resources[id] = substitute(resource, fromNestedOutput);
+  for (const { resourceId, template } of nested) {
+    const parameters = z
+      .record(z.string(), z.unknown())
+      .parse(root.Resources[resourceId]?.Properties?.Parameters ?? {});
+    const fromParameter = (value: unknown): unknown => {
+      const ref = single(value, 'Ref');
+      return typeof ref === 'string' && ref in parameters ? parameters[ref] : undefined;
+    };
+    for (const [id, resource] of Object.entries(template.Resources)) {
+      if (id in resources)
+        throw new Error(`${id} is in the Api stack and in ${resourceId}: the merged view needs unique ids`);
+      resources[id] = substitute(resource, fromParameter);
+    }
+  }
+  return TemplateJson.parse({ ...root, Resources: resources });
 }
 
 export const resourcesOfType = (template: TemplateJson, type: string): [string, CfnResourceJson][] =>
@@ -192,7 +269,7 @@ export function roleStatements(
   s: SynthesizedApp,
   role: { node: { defaultChild?: unknown } },
 ): PolicyStatementJson[] {
-  const roleId = s.api.getLogicalId(role.node.defaultChild as CfnElement);
+  const roleId = logicalId(s, role);
   const documents: unknown[] = [];
   for (const [, r] of Object.entries(s.apiTemplate.Resources)) {
     if (r.Type !== 'AWS::IAM::ManagedPolicy' && r.Type !== 'AWS::IAM::Policy') continue;
@@ -222,9 +299,11 @@ export function roleStatements(
 
 export const props = (resource: CfnResourceJson | undefined): Record<string, unknown> =>
   resource?.Properties ?? {};
-/** The Api stack's logical id of a construct (its CloudFormation resource). */
-export const logicalId = (s: SynthesizedApp, element: { node: { defaultChild?: unknown } }): string =>
-  s.api.getLogicalId(element.node.defaultChild as CfnElement);
+/** The logical id of a construct's CloudFormation resource in its stack (the Api stack or a nested one). */
+export const logicalId = (_s: SynthesizedApp, element: { node: { defaultChild?: unknown } }): string => {
+  const cfn = element.node.defaultChild as CfnElement;
+  return cfn.stack.getLogicalId(cfn);
+};
 /** The properties of one of the Api stack's resources. */
 export const resource = (s: SynthesizedApp, id: string): Record<string, unknown> =>
   props(s.apiTemplate.Resources[id]);

@@ -110,11 +110,11 @@ describe('lambdaDispatcher', () => {
         };
       },
     };
-    const dispatcher = lambdaDispatcher({ readPatient: 'fn-read-patient' }, client);
+    const dispatcher = lambdaDispatcher('FhirRecords-test-', client);
     const { id, def, event } = entryEvent(origin, { request: { method: 'GET', url: 'Patient/p-1' } }, 0);
     const result = await dispatcher.invoke(id, def, event);
     expect(result).toEqual({ statusCode: 200, headers: { ETag: 'W/"1"' }, body: '{}' });
-    expect(sent[0]?.input.FunctionName).toBe('fn-read-patient');
+    expect(sent[0]?.input.FunctionName).toBe('FhirRecords-test-readPatient');
     const raw = sent[0]?.input.Payload;
     const payload: unknown = JSON.parse(
       raw instanceof Uint8Array ? new TextDecoder().decode(raw) : String(raw),
@@ -122,16 +122,15 @@ describe('lambdaDispatcher', () => {
     expect(payload).toMatchObject({ path: '/Patient/p-1', requestContext: { authorizer: { claims } } });
   });
 
-  it('answers 502 when the function fails, and refuses routes it has no function for', async () => {
+  it('answers 502 when the function fails, and refuses public routes and the batch itself', async () => {
     const failing = {
       send: async () => ({ $metadata: {}, FunctionError: 'Unhandled', Payload: new Uint8Array() }),
     };
-    const dispatcher = lambdaDispatcher({ readPatient: 'fn' }, failing);
+    const dispatcher = lambdaDispatcher('FhirRecords-test-', failing);
     const { event } = entryEvent(origin, { request: { method: 'GET', url: 'Patient/p-1' } }, 0);
     expect((await dispatcher.invoke('readPatient', routes.readPatient, event)).statusCode).toBe(502);
-    await expect(dispatcher.invoke('readAppointment', routes.readAppointment, event)).rejects.toThrow(
-      /cannot be used/,
-    );
+    await expect(dispatcher.invoke('metadata', routes.metadata, event)).rejects.toThrow(/cannot be used/);
+    await expect(dispatcher.invoke('batch', routes.batch, event)).rejects.toThrow(/cannot be used/);
   });
 });
 
