@@ -93,7 +93,7 @@ describe('POST / with a batch Bundle', () => {
       { request: { method: 'POST', url: 'Binary' }, resource: noteAttachment(refs) },
       {
         request: { method: 'POST', url: 'Observation' },
-        resource: { ...heartRate(refs, '2026-11-20'), subject: {} },
+        resource: { ...heartRate(refs, '2026-11-20'), subject: { reference: 'Group/1' } },
       },
     ]);
     expect(recorded.status, recorded.text).toBe(200);
