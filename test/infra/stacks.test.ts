@@ -403,6 +403,14 @@ describe('IAM', () => {
     if (audited && access.records) add('data-key for audit-reason', 'kms:GenerateDataKey');
     if (access.auditReasons === 'decrypt') add('data-key for audit-reason', 'kms:Decrypt');
     if (access.indexKey) add('index-key', 'kms:GenerateMac', 'kms:VerifyMac');
+    if (access.binaries === 'write') {
+      add('binary-objects', 's3:PutObject');
+      add('data-key via s3 for the binary bucket', 'kms:GenerateDataKey');
+    }
+    if (access.binaries === 'read') {
+      add('binary-objects', 's3:GetObject');
+      add('data-key via s3 for the binary bucket', 'kms:Decrypt');
+    }
     if (access.signingKey === 'sign') add('signing-key', 'kms:Sign');
     if (access.signingKey === 'verify') add('signing-key', 'kms:Verify', 'kms:GetPublicKey');
     return grants;
@@ -433,10 +441,20 @@ describe('IAM', () => {
     if (text.includes(dataId(synth.data.keys.dataKey))) {
       const condition = statement.Condition?.StringEquals ?? {};
       if (condition['kms:ViaService'] === 'dynamodb.eu-west-1.amazonaws.com') return 'data-key via dynamodb';
+      if (
+        condition['kms:ViaService'] === 's3.eu-west-1.amazonaws.com' &&
+        JSON.stringify(condition['kms:EncryptionContext:aws:s3:arn']).includes('BinaryBucketArn')
+      )
+        return 'data-key via s3 for the binary bucket';
       if (condition['kms:EncryptionContext:purpose'] === 'fhir-resource') return 'data-key for fhir-resource';
       if (condition['kms:EncryptionContext:purpose'] === 'audit-reason') return 'data-key for audit-reason';
       return 'data-key unconditioned';
     }
+    if (
+      text ===
+      JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::ImportValue': 'FhirRecords-test-BinaryBucketArn' }, '/*']] })
+    )
+      return 'binary-objects';
     if (text.includes(dataId(synth.data.keys.indexKey))) return 'index-key';
     if (text.includes(dataId(synth.data.keys.signingKey))) return 'signing-key';
     if (text.includes(ownLogGroup)) return 'own-log-group';
@@ -634,6 +652,9 @@ describe('functions and routes', () => {
             ? ['ROUTE_FUNCTION_PREFIX']
             : []),
           ...(jobs[id]?.access.auditLog === 'stream' ? ['AUDIT_ARCHIVE_BUCKET'] : []),
+          ...(routes.some(([routeId, def]) => routeId === id && def.access.binaries)
+            ? ['BINARY_BUCKET']
+            : []),
         ].sort(),
       );
       expect(env).toMatchObject({
