@@ -44,6 +44,9 @@ export const ContainerInput = z.object({
     bookingPatientId: z.string(),
     bookingBase: z.number(),
     bookingStepMs: z.number(),
+    observationIds: z.array(z.string()),
+    vitalSignsPatientId: z.string(),
+    historyPatientId: z.string(),
   }),
 });
 export type ContainerInput = z.infer<typeof ContainerInput>;

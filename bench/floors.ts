@@ -9,7 +9,9 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { EVERYTHING_TYPES } from '../shared/resources/registry.ts';
 import type { RouteId } from '../shared/routes.ts';
+import { compartmentPk } from '../shared/store/keys.ts';
 import { type Fixture, ORG, PAGE } from './workloads.ts';
 
 /**
@@ -23,6 +25,9 @@ type Item = Record<string, unknown>;
 
 /** Floor copies live in their own organization: same key lengths, never in our results. */
 const FLOOR_ORG = 'org-floor';
+
+/** Items one Query of a search page reads (shared/store/paging.ts visiblePage): its page and one more, at least 20. */
+const chunkOf = (count: number): number => Math.min(100, Math.max(count + 1, 20));
 
 export interface Floors {
   run: Partial<Record<RouteId, () => Promise<void>>>;
@@ -71,6 +76,35 @@ export async function createFloors(
   );
   const auditEvent = events[0];
   if (!auditEvent) throw new Error('no AuditEvent to copy for the floors');
+  /** The newest AuditEvent of `action` concerning the patient: one the route itself wrote (seed.ts). */
+  const auditOf = async (patientId: string, action: string): Promise<Item> => {
+    const { Items = [] } = await client.send(
+      new QueryCommand({
+        TableName: tables.audit,
+        IndexName: 'byPatient',
+        KeyConditionExpression: 'patientPk = :p',
+        ExpressionAttributeValues: { ':p': `${ORG}#${patientId}` },
+        ScanIndexForward: false,
+        Limit: 50,
+      }),
+    );
+    const event = Items.find((item) => item.action === action && item.disclosureOf === undefined);
+    if (!event) throw new Error(`no AuditEvent ${action} of Patient/${patientId} to copy for the floors`);
+    return event;
+  };
+  const observationPk = (id: string) => `${ORG}#Observation#${id}`;
+  const templateObservation = fixture.observationIds[0] ?? '';
+  const observationHead = await get(tables.records, { pk: observationPk(templateObservation), sk: 'head' });
+  const observationVersion = await get(tables.records, {
+    pk: observationPk(templateObservation),
+    sk: 'v#0000000001',
+  });
+  const observationAudit = {
+    create: await auditOf(fixture.vitalSignsPatientId, 'C'),
+    read: await auditOf(fixture.vitalSignsPatientId, 'R'),
+    search: await auditOf(fixture.vitalSignsPatientId, 'E'),
+  };
+  const everythingAudit = await auditOf(fixture.historyPatientId, 'E');
   const tokens = Array.isArray(patientHead.tokens) ? patientHead.tokens.map(String) : [];
   const familyToken = tokens.find((token) => token.includes('?family='));
   if (!familyToken) throw new Error('the template patient has no family search item');
@@ -83,12 +117,12 @@ export async function createFloors(
     }
     return { ...copy, ...overrides };
   };
-  const auditCopy = (): TransactItem['Put'] & object => {
+  const auditCopy = (template: Item = auditEvent): TransactItem['Put'] & object => {
     const recorded = new Date().toISOString();
     const sk = `${recorded}#${randomUUID()}`;
     return {
       TableName: tables.audit,
-      Item: relabel(auditEvent, { pk: `AE#${recorded.slice(0, 13)}`, sk, recordedSk: sk }),
+      Item: relabel(template, { pk: `AE#${recorded.slice(0, 13)}`, sk, recordedSk: sk }),
       ConditionExpression: 'attribute_not_exists(pk)',
     };
   };
@@ -122,7 +156,7 @@ export async function createFloors(
     ];
   };
   const transact = (items: TransactItem[]) => client.send(new TransactWriteCommand({ TransactItems: items }));
-  const putAudit = () => client.send(new PutCommand(auditCopy()));
+  const putAudit = (template?: Item) => client.send(new PutCommand(auditCopy(template)));
   const getHead = (pk: string) =>
     client.send(new GetCommand({ TableName: tables.records, Key: { pk, sk: 'head' }, ConsistentRead: true }));
   const batchGetHeads = (pks: string[]) =>
@@ -203,6 +237,32 @@ export async function createFloors(
     ];
   };
 
+  /** A clinical create writes the head and first version, and commits its AuditEvent with them. */
+  const newObservationItems = (): TransactItem[] => {
+    const id = randomUUID();
+    const pk = `${FLOOR_ORG}#Observation#${id}`;
+    return [
+      {
+        Put: {
+          TableName: tables.records,
+          Item: relabel(observationHead, { pk, id }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: tables.records,
+          Item: relabel(observationVersion, { pk, id }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      { Put: auditCopy(observationAudit.create) },
+    ];
+  };
+  let observationCursor = 0;
+  const nextObservationPk = () =>
+    observationPk(fixture.observationIds[observationCursor++ % fixture.observationIds.length] ?? '');
+
   /** Search items name the resource id in `sk`; index entries name the head in `pk`. */
   const queryKeys = async (query: QueryCommand, key: 'pk' | 'sk'): Promise<string[]> => {
     const { Items = [] } = await client.send(query);
@@ -214,6 +274,7 @@ export async function createFloors(
       createPatient: newPatientItems().length,
       updatePatient: 3,
       createAppointment: newAppointmentItems().length,
+      createObservation: newObservationItems().length,
     },
     run: {
       readPatient: async () => {
@@ -307,6 +368,65 @@ export async function createFloors(
           }),
         );
         await putAudit();
+      },
+      // The handler reads the patient's head (may the caller write to them?), then commits.
+      createObservation: async () => {
+        await getHead(nextPatientPk());
+        await transact(newObservationItems());
+      },
+      readObservation: async () => {
+        await getHead(nextObservationPk());
+        await putAudit(observationAudit.read);
+      },
+      // The named patient's head (the Patient policy), a chunk of their partition newest first,
+      // the heads of all it found (the page and the matches past it that decide `next`), the event.
+      searchObservation: async () => {
+        await getHead(patientPk(fixture.vitalSignsPatientId));
+        const pks = await queryKeys(
+          new QueryCommand({
+            TableName: tables.records,
+            IndexName: 'byPatient',
+            KeyConditionExpression: 'patientPk = :pk',
+            ExpressionAttributeValues: {
+              ':pk': compartmentPk(ORG, 'Observation', fixture.vitalSignsPatientId),
+            },
+            ScanIndexForward: false,
+            Limit: chunkOf(PAGE),
+          }),
+          'pk',
+        );
+        await batchGetHeads(pks);
+        await putAudit(observationAudit.search);
+      },
+      // shared/http/everything.ts: the Patient read, then each type's partition of the patient
+      // in EVERYTHING_TYPES order (the first type's plan reads the patient's head for the
+      // policy, later ones reuse that decision), a chunk of it and the heads found, until the
+      // page is full; one AuditEvent, all of one patient (no disclosure items).
+      patientEverything: async () => {
+        const pk = patientPk(fixture.historyPatientId);
+        await getHead(pk);
+        await getHead(pk);
+        let room = PAGE - 1;
+        for (const type of EVERYTHING_TYPES) {
+          if (type === 'Patient') continue;
+          if (room === 0) break;
+          const pks = await queryKeys(
+            new QueryCommand({
+              TableName: tables.records,
+              IndexName: 'byPatient',
+              KeyConditionExpression: 'patientPk = :pk',
+              ExpressionAttributeValues: { ':pk': compartmentPk(ORG, type, fixture.historyPatientId) },
+              // Clinical types newest first; appointments by start.
+              ScanIndexForward: type === 'Appointment',
+              Limit: chunkOf(room),
+            }),
+            'pk',
+          );
+          if (pks.length > 0) await batchGetHeads(pks);
+          if (pks.length > room) break;
+          room -= pks.length;
+        }
+        await putAudit(everythingAudit);
       },
     },
     destroy: () => client.destroy(),

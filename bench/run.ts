@@ -257,6 +257,10 @@ const MEASURED_ROUTES = [
   'createAppointment',
   'searchAppointments',
   'searchAuditEvents',
+  'createObservation',
+  'readObservation',
+  'searchObservation',
+  'patientEverything',
 ] as const;
 /** The memory containers' routes: BENCH_MEMORY_FUNCTIONS, where `all` means every measured route family. */
 const memoryFunctions = (): string[] =>

@@ -1,3 +1,4 @@
+import { bloodPressure, heartRate } from '../shared/fhir/clinical-examples.ts';
 import type { RouteId } from '../shared/routes.ts';
 
 /**
@@ -26,6 +27,12 @@ export interface Fixture {
   /** Bookings start at `bookingBase + n * bookingStepMs` (n counts up): never an overlap. */
   bookingBase: number;
   bookingStepMs: number;
+  /** Vital-sign Observations to read, round robin (all of `vitalSignsPatientId`). */
+  observationIds: string[];
+  /** A patient with more vital-sign Observations than a page holds, for the Observation search. */
+  vitalSignsPatientId: string;
+  /** A patient with a visit's records of every clinical type, for `$everything`. */
+  historyPatientId: string;
 }
 
 export interface Call {
@@ -146,6 +153,23 @@ export function appointmentBody(
   };
 }
 
+/**
+ * The n-th vital sign of a visit: blood pressure and heart rate in turn, values varying as
+ * readings do, taken by `practitionerId` at `effective`.
+ */
+export function vitalSignBody(
+  n: number,
+  patientId: string,
+  practitionerId: string,
+  effective: number,
+): Record<string, unknown> {
+  const refs = { patient: patientId, practitioner: practitionerId };
+  const when = iso(effective);
+  return n % 2 === 0
+    ? bloodPressure(refs, when, 112 + (n % 30), 70 + (n % 15))
+    : heartRate(refs, when, 58 + (n % 40));
+}
+
 /** UTC midnight `days` days from now. */
 export const utcDay = (days: number): number => Math.floor(Date.now() / DAY) * DAY + days * DAY;
 
@@ -159,6 +183,8 @@ export function workloads(fixture: Fixture): Workload[] {
   let patientCursor = 0;
   let created = 0;
   let booked = 0;
+  let recorded = 0;
+  let observationCursor = 0;
   const nextPatient = (): string => {
     const id = fixture.patientIds[patientCursor % fixture.patientIds.length] ?? '';
     patientCursor += 1;
@@ -184,6 +210,13 @@ export function workloads(fixture: Fixture): Workload[] {
   const searchQuery = { family: SEARCH_FAMILY, _count: String(PAGE) };
   const appointmentQuery = { patient: fixture.searchPatientId, _count: String(PAGE) };
   const auditQuery = { patient: fixture.searchPatientId, _count: String(PAGE) };
+  const vitalSignsQuery = {
+    patient: fixture.vitalSignsPatientId,
+    category: 'vital-signs',
+    _count: String(PAGE),
+  };
+  const everythingQuery = { _count: String(PAGE) };
+  const historyId = fixture.historyPatientId;
   return [
     {
       route: 'createPatient',
@@ -278,6 +311,62 @@ export function workloads(fixture: Fixture): Workload[] {
         resource: '/AuditEvent',
         path: withQuery('/AuditEvent', auditQuery),
         query: auditQuery,
+        headers: {},
+      }),
+    },
+    {
+      route: 'createObservation',
+      principal: ADMIN,
+      status: 201,
+      // Into the registry patients' records, round robin: never the searched partitions.
+      next: () => {
+        const n = recorded++;
+        return {
+          method: 'POST',
+          resource: '/Observation',
+          path: '/Observation',
+          headers: JSON_HEADERS,
+          body: JSON.stringify(vitalSignBody(n, nextPatient(), fixture.practitionerId, Date.now() - HOUR)),
+        };
+      },
+    },
+    {
+      route: 'readObservation',
+      principal: ADMIN,
+      status: 200,
+      next: () => {
+        const id = fixture.observationIds[observationCursor++ % fixture.observationIds.length] ?? '';
+        return {
+          method: 'GET',
+          resource: '/Observation/{id}',
+          path: `/Observation/${id}`,
+          pathParameters: { id },
+          headers: {},
+        };
+      },
+    },
+    {
+      route: 'searchObservation',
+      principal: ADMIN,
+      status: 200,
+      next: () => ({
+        method: 'GET',
+        resource: '/Observation',
+        path: withQuery('/Observation', vitalSignsQuery),
+        query: vitalSignsQuery,
+        headers: {},
+      }),
+    },
+    {
+      route: 'patientEverything',
+      principal: ADMIN,
+      status: 200,
+      next: () => ({
+        method: 'GET',
+        resource: '/Patient/{id}/$everything',
+        path: withQuery(`/Patient/${historyId}/$everything`, everythingQuery),
+        pathParameters: { id: historyId },
+        query: everythingQuery,
         headers: {},
       }),
     },
