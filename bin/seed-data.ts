@@ -3,6 +3,17 @@
  * patients, generated from a seeded PRNG. No external data; the same seed gives the same people.
  * Phone numbers are in fictional ranges (555) and e-mail addresses at example.org.
  */
+import {
+  bloodPressure,
+  bodyWeight,
+  fluShot,
+  heartRate,
+  hypertension,
+  lisinopril,
+  penicillinAllergy,
+  videoVisit,
+  visitNote,
+} from '../shared/fhir/clinical-examples.ts';
 import { localDayOf, WORKING_HOURS_URL, zonedInstant } from '../shared/schedule/working-hours.ts';
 
 export const SEED_MRN_SYSTEM = 'https://fhir-records.dev/sid/seed-mrn';
@@ -396,7 +407,8 @@ const DAY_MS = 86_400_000;
 
 /**
  * A patient's past telemedicine visits and what they left, generated from the patient's number
- * so a rerun gives the same history: two video visits (Encounter, class VR) with vital signs
+ * so a rerun gives the same history, from the examples the tests and the OpenAPI document use
+ * (shared/fhir/clinical-examples.ts): two video visits (Encounter, class VR) with vital signs
  * (LOINC), a chronic condition (SNOMED CT and ICD-10) with its prescription (RxNorm), an allergy,
  * a flu shot (CVX) and a visit note with a small text attachment. Encounters come first: the
  * rest references them (`encounter(k)` is the id of visit k once it is created).
@@ -404,220 +416,54 @@ const DAY_MS = 86_400_000;
 export function seedHistory(org: string, n: number, patientId: string, practitionerId: string, now: number) {
   const random = prng(hashSeed(`${org}:history:${n}`));
   const day = Math.floor(now / DAY_MS) * DAY_MS;
-  const visitStarts = [
-    day - (120 + Math.floor(random() * 60)) * DAY_MS,
-    day - (10 + Math.floor(random() * 40)) * DAY_MS,
-  ].map((start) => new Date(start + (8 + Math.floor(random() * 8)) * 3_600_000).toISOString());
+  const visitStarts = [120 + Math.floor(random() * 60), 10 + Math.floor(random() * 40)].map((daysAgo) =>
+    new Date(day - daysAgo * DAY_MS + (8 + Math.floor(random() * 8)) * 3_600_000).toISOString(),
+  );
   const condition = pick(random, CONDITIONS);
   const allergy = pick(random, ALLERGIES);
-  const subject = { reference: `Patient/${patientId}` };
-  const practitioner = { reference: `Practitioner/${practitionerId}` };
-  const LOINC = 'http://loinc.org';
-  const UCUM = 'http://unitsofmeasure.org';
-  const vitalSigns = [
-    {
-      coding: [
-        {
-          system: 'http://terminology.hl7.org/CodeSystem/observation-category',
-          code: 'vital-signs',
-          display: 'Vital Signs',
-        },
-      ],
-    },
-  ];
-  const encounters = visitStarts.map((start) => ({
-    resourceType: 'Encounter',
-    status: 'finished',
-    class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'VR', display: 'virtual' },
-    type: [
-      {
-        coding: [
-          {
-            system: 'http://snomed.info/sct',
-            code: '448337001',
-            display: 'Telemedicine consultation with patient',
-          },
-        ],
-      },
-    ],
-    subject,
-    participant: [{ individual: practitioner }],
-    period: { start, end: new Date(Date.parse(start) + 20 * 60_000).toISOString() },
-  }));
+  const refs = { patient: patientId, practitioner: practitionerId };
+  const encounters = visitStarts.map((start) => videoVisit(refs, start));
   const records = (encounter: (k: number) => string) => {
-    const visit = (k: number) => ({ reference: `Encounter/${encounter(k)}` });
-    const vitals = visitStarts.flatMap((start, k) => {
-      const systolic = 112 + Math.floor(random() * 36);
-      const diastolic = 70 + Math.floor(random() * 20);
-      const mmHg = (value: number) => ({ value, unit: 'mmHg', system: UCUM, code: 'mm[Hg]' });
-      return [
-        {
-          resourceType: 'Observation',
-          status: 'final',
-          category: vitalSigns,
-          code: {
-            coding: [
-              { system: LOINC, code: '85354-9', display: 'Blood pressure panel with all children optional' },
-            ],
-          },
-          subject,
-          encounter: visit(k),
-          effectiveDateTime: start,
-          performer: [practitioner],
-          component: [
-            {
-              code: { coding: [{ system: LOINC, code: '8480-6', display: 'Systolic blood pressure' }] },
-              valueQuantity: mmHg(systolic),
-            },
-            {
-              code: { coding: [{ system: LOINC, code: '8462-4', display: 'Diastolic blood pressure' }] },
-              valueQuantity: mmHg(diastolic),
-            },
-          ],
-        },
-        {
-          resourceType: 'Observation',
-          status: 'final',
-          category: vitalSigns,
-          code: { coding: [{ system: LOINC, code: '8867-4', display: 'Heart rate' }] },
-          subject,
-          encounter: visit(k),
-          effectiveDateTime: start,
-          valueQuantity: {
-            value: 58 + Math.floor(random() * 30),
-            unit: 'beats/minute',
-            system: UCUM,
-            code: '/min',
-          },
-        },
-        {
-          resourceType: 'Observation',
-          status: 'final',
-          category: vitalSigns,
-          code: { coding: [{ system: LOINC, code: '29463-7', display: 'Body weight' }] },
-          subject,
-          encounter: visit(k),
-          effectiveDateTime: start,
-          valueQuantity: { value: 55 + Math.floor(random() * 45), unit: 'kg', system: UCUM, code: 'kg' },
-        },
-      ];
-    });
+    const atVisit = (k: number) => ({ ...refs, encounter: encounter(k) });
+    const vitals = visitStarts.flatMap((start, k) => [
+      bloodPressure(atVisit(k), start, 112 + Math.floor(random() * 36), 70 + Math.floor(random() * 20)),
+      heartRate(atVisit(k), start, 58 + Math.floor(random() * 30)),
+      bodyWeight(atVisit(k), start, 55 + Math.floor(random() * 45)),
+    ]);
     const [firstVisit = '', lastVisit = ''] = visitStarts;
+    const note = visitNote(atVisit(1), lastVisit);
+    const [snomed, snomedDisplay] = condition.snomed;
+    const [icd10, icd10Display] = condition.icd10;
+    const [rxnorm, medication, dosage] = condition.medication;
     return [
       ...vitals,
       {
-        resourceType: 'Condition',
-        clinicalStatus: {
-          coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }],
-        },
-        verificationStatus: {
-          coding: [
-            { system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' },
-          ],
-        },
-        category: [
-          {
-            coding: [
-              {
-                system: 'http://terminology.hl7.org/CodeSystem/condition-category',
-                code: 'encounter-diagnosis',
-              },
-            ],
-          },
-        ],
+        ...hypertension(atVisit(0), firstVisit),
         code: {
           coding: [
-            { system: 'http://snomed.info/sct', code: condition.snomed[0], display: condition.snomed[1] },
-            {
-              system: 'http://hl7.org/fhir/sid/icd-10',
-              code: condition.icd10[0],
-              display: condition.icd10[1],
-            },
+            { system: 'http://snomed.info/sct', code: snomed, display: snomedDisplay },
+            { system: 'http://hl7.org/fhir/sid/icd-10', code: icd10, display: icd10Display },
           ],
         },
-        subject,
-        encounter: visit(0),
-        onsetDateTime: firstVisit.slice(0, 10),
-        recordedDate: firstVisit,
-        asserter: practitioner,
       },
       {
-        resourceType: 'MedicationRequest',
-        status: 'active',
-        intent: 'order',
+        ...lisinopril(atVisit(0), firstVisit),
         medicationCodeableConcept: {
           coding: [
-            {
-              system: 'http://www.nlm.nih.gov/research/umls/rxnorm',
-              code: condition.medication[0],
-              display: condition.medication[1],
-            },
+            { system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: rxnorm, display: medication },
           ],
         },
-        subject,
-        encounter: visit(0),
-        authoredOn: firstVisit,
-        requester: practitioner,
-        dosageInstruction: [{ text: condition.medication[2] }],
+        dosageInstruction: [{ text: dosage }],
       },
       {
-        resourceType: 'AllergyIntolerance',
-        clinicalStatus: {
-          coding: [
-            { system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' },
-          ],
-        },
-        verificationStatus: {
-          coding: [
-            {
-              system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification',
-              code: 'confirmed',
-            },
-          ],
-        },
-        type: 'allergy',
+        ...penicillinAllergy(refs, firstVisit),
         category: [allergy.category],
         criticality: random() < 0.3 ? 'high' : 'low',
         code: { coding: [{ system: allergy.system, code: allergy.code, display: allergy.display }] },
-        patient: subject,
-        recordedDate: firstVisit,
-        recorder: practitioner,
       },
+      fluShot(refs, new Date(day - (200 + Math.floor(random() * 100)) * DAY_MS).toISOString().slice(0, 10)),
       {
-        resourceType: 'Immunization',
-        status: 'completed',
-        vaccineCode: {
-          coding: [
-            {
-              system: 'http://hl7.org/fhir/sid/cvx',
-              code: '140',
-              display: 'Influenza, seasonal, injectable, preservative free',
-            },
-          ],
-        },
-        patient: subject,
-        occurrenceDateTime: new Date(day - (200 + Math.floor(random() * 100)) * DAY_MS)
-          .toISOString()
-          .slice(0, 10),
-        primarySource: true,
-      },
-      {
-        resourceType: 'DocumentReference',
-        status: 'current',
-        type: { coding: [{ system: LOINC, code: '11506-3', display: 'Progress note' }] },
-        category: [
-          {
-            coding: [
-              {
-                system: 'http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category',
-                code: 'clinical-note',
-              },
-            ],
-          },
-        ],
-        subject,
-        date: lastVisit,
-        author: [practitioner],
+        ...note,
         content: [
           {
             attachment: {
@@ -626,7 +472,6 @@ export function seedHistory(org: string, n: number, patientId: string, practitio
             },
           },
         ],
-        context: { encounter: [visit(1)] },
       },
     ];
   };

@@ -105,6 +105,15 @@ export function heartRate(refs: VisitReferences, effective: string, value = 72) 
   };
 }
 
+/** A body weight (LOINC 29463-7) in kilograms. */
+export function bodyWeight(refs: VisitReferences, effective: string, kilograms = 72) {
+  return {
+    ...heartRate(refs, effective),
+    code: { coding: [{ system: LOINC, code: '29463-7', display: 'Body weight' }] },
+    valueQuantity: { value: kilograms, unit: 'kg', system: UCUM, code: 'kg' },
+  };
+}
+
 /** An encounter diagnosis of essential hypertension (SNOMED CT 59621000, ICD-10 I10). */
 export function hypertension(refs: VisitReferences, recorded: string) {
   return {
