@@ -105,9 +105,10 @@ export async function everythingPage(
   let { index, inner } = cursorOf(page.cursor);
   for (; index < EVERYTHING_TYPES.length; index++, inner = undefined) {
     const type = EVERYTHING_TYPES[index] as EverythingType;
+    if (!wanted(type)) continue;
+    // A full page links to the next type wanted; past the last one there is no next page.
     const count = page.count - matches.length;
     if (count === 0) return { matches, next: String(index) };
-    if (!wanted(type)) continue;
     // A cursor made for one type opens only for it.
     const typeBinding = [binding, type];
     let found: { matches: Stored<unknown>[]; next?: string };

@@ -135,6 +135,13 @@ describe('Patient/$everything', () => {
     expect(sorted(all)).toEqual(sorted(everyRecord()));
   });
 
+  it('a page that ends with the last type wanted has no next link', async () => {
+    const observations = records.filter((record) => record.reference.startsWith('Observation/'));
+    const page = await everything(`?_type=Observation&_count=${observations.length}`);
+    expect(sorted(page.references)).toEqual(sorted(observations.map((record) => record.reference)));
+    expect(page.next).toBeUndefined();
+  });
+
   it('_type narrows it to the types named', async () => {
     const { references } = await everything('?_type=Observation,Condition');
     expect(sorted(references)).toEqual(
