@@ -1,16 +1,11 @@
-import { engineDefinitions, REVINCLUDE_VALUES } from '../resources/registry.ts';
+import { engineDefinitions, includeValues, REVINCLUDE_VALUES } from '../resources/registry.ts';
 import { type RouteDef, routeEntries, SMART_PATHS } from '../routes.ts';
 
-/** `_include` values a type's search serves: `Type:param` of its reference parameters (shared/http/clinical-query.ts). */
+/** `_include` values of the clinical types' searches (shared/http/clinical-query.ts serves them). */
 const INCLUDES = new Map(
   engineDefinitions
     .filter((definition) => 'patientElement' in definition)
-    .map((definition) => [
-      definition.resourceType,
-      definition.searchParameters
-        .filter((parameter) => parameter.type === 'reference')
-        .map((parameter) => `${definition.resourceType}:${parameter.name}`),
-    ]),
+    .map((definition) => [definition.resourceType, includeValues(definition)]),
 );
 const REVINCLUDES = new Map([['Patient', REVINCLUDE_VALUES]]);
 /** Operations FHIR defines, named by their official canonical URL; ours by this server's. */

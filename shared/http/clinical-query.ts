@@ -7,6 +7,7 @@
 import * as z from 'zod/mini';
 import { dateCriterion, SERVED_MODIFIERS } from '../fhir/search-match.ts';
 import type { ClinicalDefinition, SearchParameter } from '../resources/definition.ts';
+import { includeValues } from '../resources/registry.ts';
 import { count, cursor } from './params.ts';
 
 const ID = /^[A-Za-z0-9.-]{1,64}$/;
@@ -62,12 +63,6 @@ function repeatable<S extends z.ZodMiniType<string>>(one: S) {
     ]),
   );
 }
-
-/** The `_include` values a type serves: `Type:param` for each of its reference parameters. */
-export const includeValues = (definition: ClinicalDefinition): string[] =>
-  definition.searchParameters
-    .filter((parameter) => parameter.type === 'reference')
-    .map((parameter) => `${definition.resourceType}:${parameter.name}`);
 
 export function clinicalQuery(definition: ClinicalDefinition) {
   const shape: Record<string, z.ZodMiniType> = {};

@@ -29,3 +29,9 @@ export type EverythingType = (typeof EVERYTHING_TYPES)[number];
 export const REVINCLUDE_VALUES = clinicalDefinitions.map(
   (definition) => `${definition.resourceType}:patient`,
 );
+
+/** The `_include` values a type's search serves: `Type:param` for each of its reference parameters. */
+export const includeValues = (definition: ResourceDefinition): string[] =>
+  definition.searchParameters
+    .filter((parameter) => parameter.type === 'reference')
+    .map((parameter) => `${definition.resourceType}:${parameter.name}`);
