@@ -5,10 +5,10 @@
  */
 import { HttpError } from '../base/errors.ts';
 import { parameterValues } from '../fhir/search-match.ts';
+import { encounterDefinition } from '../resources/clinical.ts';
 import type { ClinicalDefinition } from '../resources/definition.ts';
 import { appointmentType } from '../store/hooks/appointment.ts';
-import type { FhirResource } from '../store/hooks/clinical.ts';
-import { encounterType } from '../store/hooks/clinical-types.ts';
+import { type FhirResource, storedClinicalType } from '../store/hooks/clinical.ts';
 import { patientType } from '../store/hooks/patient.ts';
 import { practitionerType } from '../store/hooks/practitioner.ts';
 import type { ResourceType, StoreRequest } from '../store/hooks/types.ts';
@@ -21,7 +21,9 @@ const INCLUDABLE: Readonly<Record<string, ResourceType<unknown>>> = {
   Patient: patientType as ResourceType<unknown>,
   Practitioner: practitionerType as ResourceType<unknown>,
   Appointment: appointmentType as ResourceType<unknown>,
-  Encounter: encounterType as ResourceType<unknown>,
+  // Read back as $everything reads records (hooks/clinical.ts storedClinicalType): without the
+  // Encounter structure in every clinical search's bundle.
+  Encounter: /* @__PURE__ */ storedClinicalType(encounterDefinition) as ResourceType<unknown>,
 };
 
 /** Included resources one page brings at most: every reference of 100 matches, bounded. */
