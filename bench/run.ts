@@ -312,7 +312,11 @@ async function main(): Promise<void> {
         const seeded = await seed(gateway, 40);
         if (run.has('http')) {
           const floors = await createFloors(gateway.dynamoEndpoint, gateway.tables, seeded.http);
-          const measured = workloads(seeded.http).filter((workload) => !missing.includes(workload.route));
+          const measured = workloads(seeded.http).filter(
+            (workload) =>
+              !missing.includes(workload.route) &&
+              (settings.routes.length === 0 || settings.routes.includes(workload.route)),
+          );
           const sequentialResults = new Map<string, Awaited<ReturnType<typeof sequential>>>();
           for (const workload of measured) {
             const floor = floors.run[workload.route];

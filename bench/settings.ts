@@ -54,6 +54,8 @@ export const settings = {
   memoryConcurrency: Math.min(CONTAINER_CLIENTS, int('BENCH_MEMORY_CONCURRENCY', 8)),
   /** Stages to run (all by default): bundle, init, http, containers, crypto. */
   only: list('BENCH_ONLY', ['bundle', 'init', 'http', 'containers', 'crypto']),
+  /** Route families the gateway runs drive (all measured ones by default), e.g. searchObservation. */
+  routes: list('BENCH_ROUTES', []),
   keep: process.env.BENCH_KEEP === '1',
   /** Where the results go, relative to the repository root. */
   results: process.env.BENCH_RESULTS ?? 'bench/results.json',
