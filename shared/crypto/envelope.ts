@@ -4,7 +4,6 @@ import {
   getLocalCryptographicMaterialsCache,
   NodeCachingMaterialsManager,
 } from '@aws-crypto/caching-materials-manager-node';
-import { buildDecrypt } from '@aws-crypto/decrypt-node';
 import { buildEncrypt } from '@aws-crypto/encrypt-node';
 import type { EncryptionContext } from '@aws-crypto/material-management';
 import {
@@ -16,6 +15,7 @@ import {
 import * as z from 'zod/mini';
 import { DecryptError, KeyServiceError } from './errors.ts';
 import { createKeyring, type KeySource, type RecordsKeyring } from './keyring.ts';
+import { MessageError, type OpenedMessage, openMessage } from './message.ts';
 
 /** Where a payload lives: the record version it was sealed for. */
 export type RecordRef = { tenant: string; resourceType: string; id: string; versionId: number };
@@ -66,7 +66,6 @@ const CLIENT_OPTIONS = {
   maxEncryptedDataKeys: 1,
 };
 const { encrypt } = buildEncrypt(CLIENT_OPTIONS);
-const { decrypt } = buildDecrypt(CLIENT_OPTIONS);
 
 /**
  * Seals FHIR resources with the AWS Encryption SDK, and opens them only at the place they
@@ -109,19 +108,22 @@ export function createEnvelope(keyring: RecordsKeyring, options: EnvelopeOptions
 
     async open(ref, ciphertext) {
       const expectedRef = formatRef(ref);
-      let opened: Awaited<ReturnType<typeof decrypt>>;
+      let opened: OpenedMessage;
       try {
-        opened = await decrypt(materials, ciphertext, { maxBodySize: maxBodyBytes });
+        // The SDK's decrypt, held in memory (message.ts): one algorithm suite, which we write.
+        opened = await openMessage(materials, ciphertext, {
+          suiteId: SUITE,
+          commitmentPolicy: CLIENT_OPTIONS.commitmentPolicy,
+          maxEncryptedDataKeys: CLIENT_OPTIONS.maxEncryptedDataKeys,
+          maxBodySize: maxBodyBytes,
+        });
       } catch (error) {
         if (error instanceof KeyServiceError || error instanceof DecryptError) throw error;
+        // Its messages name the part of the message that failed, never its bytes.
+        if (error instanceof MessageError) throw new DecryptError(error.message, { cause: error });
         throw new DecryptError('payload does not authenticate', { cause: error });
       }
-      // We write one suite only; the Lambda bundles cannot verify ECDSA-signed ones anyway
-      // (infra/bundle/asn1-unsupported.ts).
-      if (opened.messageHeader.suiteId !== SUITE) {
-        throw new DecryptError('payload was sealed with another algorithm suite');
-      }
-      if (!hasExactly(opened.messageHeader.encryptionContext, encryptionContextOf(ref, purpose))) {
+      if (!hasExactly(opened.encryptionContext, encryptionContextOf(ref, purpose))) {
         throw new DecryptError('payload does not belong to this record');
       }
       const sealed = sealedRecord.safeParse(parseJson(opened.plaintext));
