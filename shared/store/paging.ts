@@ -32,8 +32,12 @@ export async function visiblePage<T>(
   count: number,
   start: StartKey | undefined,
   read: (start: StartKey | undefined, limit: number) => Promise<Chunk>,
-  /** The visible ones of these ids (no side effects: the caller audits what it returns). */
-  visible: (ids: string[]) => Promise<Map<string, T>>,
+  /**
+   * Reads the records of these ids, and gives how to judge each: the visible match it is, or
+   * undefined. Asked in key order, only until the page is decided; no side effects (the
+   * caller audits what it returns).
+   */
+  visible: (ids: string[]) => Promise<(id: string) => Promise<T | undefined>>,
 ): Promise<{ matches: T[]; next?: StartKey }> {
   const matches: T[] = [];
   // One record may have several items in a key space (two name words with the same prefix).
@@ -45,8 +49,9 @@ export async function visiblePage<T>(
     const chunk = await read(position, limit);
     const shown = await visible(chunk.candidates.map((candidate) => candidate.id));
     for (const candidate of chunk.candidates) {
-      const match = shown.get(candidate.id);
-      if (match === undefined || taken.has(candidate.id)) continue;
+      if (taken.has(candidate.id)) continue;
+      const match = await shown(candidate.id);
+      if (match === undefined) continue;
       // A visible match past a full page: there is more to see, from after the page's last.
       if (matches.length === count) return { matches, ...(lastMatch ? { next: lastMatch } : {}) };
       matches.push(match);

@@ -31,8 +31,8 @@ import { patientAccessOf } from './patient-access.ts';
 import {
   commit,
   deletionItems,
+  fetchHeads,
   getHead,
-  getHeads,
   getVersion,
   listVersions,
   patchedResource,
@@ -438,16 +438,16 @@ export async function searchResources<T, Q extends SearchQuery>(
   if (!read) return { matches: [] };
   const startKey = query._cursor ? await decodeCursor(query._cursor, principal, binding) : undefined;
   const visible = async (ids: string[]) => {
-    const shown = new Map<string, { head: Stored<T>; breakGlass: boolean }>();
     // An unreadable head is logged and left out rather than failing the page for everyone.
-    for (const head of await getHeads(type, principal.org, ids, { skipUnreadable: true })) {
-      if (head.deleted || (plan.matches && !plan.matches(head))) continue;
+    const open = await fetchHeads(type, principal.org, ids, { skipUnreadable: true });
+    return async (id: string) => {
+      const head = await open(id);
+      if (!head || head.deleted || (plan.matches && !plan.matches(head))) return undefined;
       // What the token's scopes do not reach is left out, as what the role may not see.
-      if (!scopesReach(request, type, head.id, head.resource, 's').allowed) continue;
+      if (!scopesReach(request, type, head.id, head.resource, 's').allowed) return undefined;
       const decision = type.access ? await type.access(request, head, 'read') : ALLOWED;
-      if (decision.allowed) shown.set(head.id, { head, breakGlass: decision.breakGlass });
-    }
-    return shown;
+      return decision.allowed ? { head, breakGlass: decision.breakGlass } : undefined;
+    };
   };
   const page = await visiblePage(query._count, startKey, read, visible);
   const matches: Stored<T>[] = [];

@@ -198,43 +198,43 @@ export async function getVersion<T>(
 }
 
 /**
- * Heads of many ids, in the order asked, skipping ids that do not exist. With
- * `skipUnreadable` (listings), a head that fails to decrypt or parse is left out and logged
- * as an integrity failure instead of failing the whole page for everyone.
+ * The heads of many ids, read in one go (BatchGetItem) and opened one at a time, when asked:
+ * a search page decrypts the records it shows and the one after them that decides `next`,
+ * not every item its read brought. The opener answers undefined for an id that does not
+ * exist. With `skipUnreadable` (listings), a head that fails to decrypt or parse is also
+ * undefined, and logged as an integrity failure, instead of failing the page for everyone.
  */
-export async function getHeads<T>(
+export async function fetchHeads<T>(
   kind: ResourceKind<T>,
   org: string,
   ids: readonly string[],
   options: { skipUnreadable?: boolean } = {},
-): Promise<Stored<T>[]> {
-  const unique = [...new Set(ids)];
+): Promise<(id: string) => Promise<Stored<T> | undefined>> {
   const found = new Map<string, unknown>();
   const items = await batchGetItems(
     tableNames().records,
-    unique.map((id) => ({ pk: resourcePk(org, kind.resourceType, id), sk: HEAD })),
+    [...new Set(ids)].map((id) => ({ pk: resourcePk(org, kind.resourceType, id), sk: HEAD })),
   );
   // By key, not by the clear `id`: an item copied from another record must not stand in for it.
   for (const item of items) {
     const pk: unknown = item.pk;
     if (typeof pk === 'string') found.set(pk, item);
   }
-  const stored: Stored<T>[] = [];
-  for (const id of unique) {
+  return async (id) => {
     const item = found.get(resourcePk(org, kind.resourceType, id));
-    if (item === undefined) continue;
+    if (item === undefined) return undefined;
     try {
       const head = await decode(kind, org, item);
       if (head.id !== id) throw new StoredDataError(`${kind.resourceType} head of another record`);
-      stored.push(head);
+      return head;
     } catch (error) {
       const integrity =
         error instanceof StoredDataError || (error instanceof Error && error.name === 'DecryptError');
       if (!options.skipUnreadable || !integrity) throw error;
       log().error('integrity failure', { resource: `${kind.resourceType}/${id}`, errorName: error.name });
+      return undefined;
     }
-  }
-  return stored;
+  };
 }
 
 export async function listVersions<T>(

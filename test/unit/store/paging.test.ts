@@ -20,8 +20,14 @@ function keySpace(size: number) {
   return { read, reads };
 }
 
-const showing = (visible: Set<string>) => async (ids: string[]) =>
-  new Map(ids.filter((id) => visible.has(id)).map((id) => [id, id] as const));
+/** The visible ones of `visible`; `judged` records each id judged (a record decrypted). */
+const showing =
+  (visible: Set<string>, judged: string[] = []) =>
+  async (_ids: string[]) =>
+  async (id: string) => {
+    judged.push(id);
+    return visible.has(id) ? id : undefined;
+  };
 
 describe('pages of visible matches', () => {
   it('gives no next when the key space holds only hidden records', async () => {
@@ -45,6 +51,16 @@ describe('pages of visible matches', () => {
     expect(space.reads).toHaveLength(MAX_PAGE_READS);
     expect(page.matches).toEqual([]);
     expect(page.next).toEqual({ pk: 'p', sk: `r${MAX_PAGE_READS * 20 - 1}` });
+  });
+
+  it('judges the records of a chunk only until the page is decided', async () => {
+    // A chunk of 20 read for a page of 3: the three shown and the one that decides `next`.
+    const space = keySpace(40);
+    const judged: string[] = [];
+    const visible = new Set(['r0', 'r2', 'r4', 'r6', 'r8']);
+    const page = await visiblePage(3, undefined, space.read, showing(visible, judged));
+    expect(page).toEqual({ matches: ['r0', 'r2', 'r4'], next: { pk: 'p', sk: 'r4' } });
+    expect(judged).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
   });
 
   it('shows a record with several items in the key space once per page', async () => {
