@@ -4,9 +4,10 @@ import {
   type AlgorithmSuiteIdentifier,
   type CommitmentPolicy,
   CommitmentPolicySuites,
+  type EncryptedDataKey,
+  type EncryptionContext,
   MessageFormat,
   NodeAlgorithmSuite,
-  type NodeDecryptionMaterial,
   type NodeMaterialsManager,
   unwrapDataKey,
 } from '@aws-crypto/material-management-node';
@@ -27,7 +28,7 @@ import {
  *
  * The steps are the SDK's: `deserializeMessageHeader` (format version, suite, encryption
  * context, data keys, at most `maxEncryptedDataKeys` of them), the commitment policy, the
- * materials manager (its cache and keyring), the key derivation and commitment check of
+ * materials manager's keyring (through `keysOf`, below), the key derivation and commitment check of
  * `nodeKdf` (below), the header's authentication tag, `decodeBodyHeader` and the frames' AAD
  * (message id, sequence number, final-frame flag, length). What is stricter than the SDK: one
  * algorithm suite only (committing, unsigned: what envelope.ts seals), framed bodies only,
@@ -39,6 +40,21 @@ export interface OpenedMessage {
   encryptionContext: Readonly<Record<string, string>>;
   suiteId: AlgorithmSuiteIdentifier;
 }
+
+/** What a message names its data key by: the materials manager's decryption request. */
+export interface KeyRequest {
+  suite: NodeAlgorithmSuite;
+  encryptionContext: Readonly<EncryptionContext>;
+  encryptedDataKeys: readonly EncryptedDataKey[];
+}
+
+/** A message's data key, unwrapped, with the suite it is for. */
+export interface OpeningKey {
+  suite: NodeAlgorithmSuite;
+  dataKey: KeyObject;
+}
+
+export type OpeningKeys = (request: KeyRequest) => Promise<OpeningKey>;
 
 /** Why a message did not open; never quotes the message's bytes. */
 export class MessageError extends Error {
@@ -56,8 +72,30 @@ const EMPTY = Buffer.alloc(0);
 
 const bufferOf = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
+/**
+ * The data keys of a materials manager (its keyring unwraps them): each asked for, its
+ * decryption materials' copy of the key taken into a KeyObject, and zeroed.
+ */
+export const keysOf =
+  (materials: NodeMaterialsManager): OpeningKeys =>
+  async (request) => {
+    const material = await materials.decryptMaterials({
+      suite: request.suite,
+      encryptionContext: request.encryptionContext,
+      encryptedDataKeys: request.encryptedDataKeys,
+    });
+    try {
+      return {
+        suite: material.suite,
+        dataKey: createSecretKey(unwrapDataKey(material.getUnencryptedDataKey())),
+      };
+    } finally {
+      material.zeroUnencryptedDataKey();
+    }
+  };
+
 export async function openMessage(
-  materials: NodeMaterialsManager,
+  keys: OpeningKeys,
   ciphertext: Uint8Array,
   options: {
     suiteId: AlgorithmSuiteIdentifier;
@@ -80,69 +118,62 @@ export async function openMessage(
   }
   const messageIdHex = Buffer.from(messageHeader.messageId).toString('hex');
   CommitmentPolicySuites.isDecryptEnabled(options.commitmentPolicy, algorithmSuite, messageIdHex);
-  const material = await materials.decryptMaterials({
+  const { suite, dataKey } = await keys({
     suite: new NodeAlgorithmSuite(algorithmSuite.id),
     encryptionContext: messageHeader.encryptionContext,
     encryptedDataKeys: messageHeader.encryptedDataKeys,
   });
-  if (material.suite.id !== options.suiteId) {
-    throw new MessageError('materials are for another algorithm suite');
-  }
-  try {
-    if (material.suite.signatureHash) throw new MessageError('message suite is signed');
-    const key = derivedKey(material, messageHeader.messageId, messageHeader.suiteData);
-    const { encryption, tagLength } = material.suite;
-    const getDecipher = (iv: Uint8Array) =>
-      createDecipheriv(encryption, key, iv, { authTagLength: tagLength / 8 });
-    const header = getDecipher(headerAuth.headerIv);
-    header.setAAD(bufferOf(rawHeader));
-    header.setAuthTag(bufferOf(headerAuth.headerAuthTag));
-    header.update(EMPTY);
-    header.final();
+  if (suite.id !== options.suiteId) throw new MessageError('materials are for another algorithm suite');
+  if (suite.signatureHash) throw new MessageError('message suite is signed');
+  const key = derivedKey(suite, dataKey, messageHeader.messageId, messageHeader.suiteData);
+  const { encryption, tagLength } = suite;
+  const getDecipher = (iv: Uint8Array) =>
+    createDecipheriv(encryption, key, iv, { authTagLength: tagLength / 8 });
+  const header = getDecipher(headerAuth.headerIv);
+  header.setAAD(bufferOf(rawHeader));
+  header.setAuthTag(bufferOf(headerAuth.headerAuthTag));
+  header.update(EMPTY);
+  header.final();
 
-    const clear: Buffer[] = [];
-    let clearBytes = 0;
-    let readPos = rawHeader.byteLength + headerAuth.headerAuthLength;
-    for (let sequenceNumber = 1; ; sequenceNumber++) {
-      const frame = decodeBodyHeader(message, headerInfo, readPos);
-      if (!frame) throw new MessageError('message body is incomplete');
-      // Frames in order from 1: rearranged frames of an unsigned message must not open.
-      if (frame.sequenceNumber !== sequenceNumber) throw new MessageError('message frames are out of order');
-      const contentEnd = frame.readPos + frame.contentLength;
-      const tagEnd = contentEnd + frame.tagLength / 8;
-      if (tagEnd > message.byteLength) throw new MessageError('message body is incomplete');
-      clearBytes += frame.contentLength;
-      if (clearBytes > options.maxBodySize) throw new MessageError('message body exceeds its limit');
-      const contentString = aad.messageAADContentString({
-        contentType: messageHeader.contentType,
-        isFinalFrame: frame.isFinalFrame,
-      });
-      const frameAad = aad.messageAAD(
-        messageHeader.messageId,
-        contentString,
-        sequenceNumber,
-        frame.contentLength,
-      );
-      const decipher = getDecipher(frame.iv);
-      decipher.setAAD(bufferOf(frameAad));
-      decipher.setAuthTag(message.subarray(contentEnd, tagEnd));
-      clear.push(decipher.update(message.subarray(frame.readPos, contentEnd)));
-      // Throws unless the frame authenticates.
-      clear.push(decipher.final());
-      readPos = tagEnd;
-      if (frame.isFinalFrame) break;
-    }
-    // An unsigned message ends with its final frame: anything after it was not sealed.
-    if (readPos !== message.byteLength) throw new MessageError('message has bytes after its final frame');
-    return {
-      plaintext: Buffer.concat(clear, clearBytes),
-      encryptionContext: messageHeader.encryptionContext,
-      suiteId: algorithmSuite.id,
-    };
-  } finally {
-    // Zeroes this message's copy of the data key (the cache keeps its own).
-    material.zeroUnencryptedDataKey();
+  const clear: Buffer[] = [];
+  let clearBytes = 0;
+  let readPos = rawHeader.byteLength + headerAuth.headerAuthLength;
+  for (let sequenceNumber = 1; ; sequenceNumber++) {
+    const frame = decodeBodyHeader(message, headerInfo, readPos);
+    if (!frame) throw new MessageError('message body is incomplete');
+    // Frames in order from 1: rearranged frames of an unsigned message must not open.
+    if (frame.sequenceNumber !== sequenceNumber) throw new MessageError('message frames are out of order');
+    const contentEnd = frame.readPos + frame.contentLength;
+    const tagEnd = contentEnd + frame.tagLength / 8;
+    if (tagEnd > message.byteLength) throw new MessageError('message body is incomplete');
+    clearBytes += frame.contentLength;
+    if (clearBytes > options.maxBodySize) throw new MessageError('message body exceeds its limit');
+    const contentString = aad.messageAADContentString({
+      contentType: messageHeader.contentType,
+      isFinalFrame: frame.isFinalFrame,
+    });
+    const frameAad = aad.messageAAD(
+      messageHeader.messageId,
+      contentString,
+      sequenceNumber,
+      frame.contentLength,
+    );
+    const decipher = getDecipher(frame.iv);
+    decipher.setAAD(bufferOf(frameAad));
+    decipher.setAuthTag(message.subarray(contentEnd, tagEnd));
+    clear.push(decipher.update(message.subarray(frame.readPos, contentEnd)));
+    // Throws unless the frame authenticates.
+    clear.push(decipher.final());
+    readPos = tagEnd;
+    if (frame.isFinalFrame) break;
   }
+  // An unsigned message ends with its final frame: anything after it was not sealed.
+  if (readPos !== message.byteLength) throw new MessageError('message has bytes after its final frame');
+  return {
+    plaintext: Buffer.concat(clear, clearBytes),
+    encryptionContext: messageHeader.encryptionContext,
+    suiteId: algorithmSuite.id,
+  };
 }
 
 /**
@@ -154,16 +185,16 @@ export async function openMessage(
  * a third of an open's CPU. test/unit/crypto/message.test.ts opens the SDK's own messages.
  */
 function derivedKey(
-  material: NodeDecryptionMaterial,
+  suite: NodeAlgorithmSuite,
+  dataKey: KeyObject,
   messageId: Uint8Array,
   commitment: Uint8Array,
 ): KeyObject {
-  const { kdf, kdfHash, keyLengthBytes, commitmentLength, saltLengthBytes } = material.suite;
+  const { kdf, kdfHash, keyLengthBytes, commitmentLength, saltLengthBytes } = suite;
   if (kdf !== 'HKDF' || !kdfHash || !commitmentLength || messageId.byteLength !== saltLengthBytes) {
     throw new MessageError('message suite has no committed key derivation');
   }
-  const dataKey = createSecretKey(unwrapDataKey(material.getUnencryptedDataKey()));
-  const { keyLabel, commitLabel } = kdfCommitKeyInfo(material.suite);
+  const { keyLabel, commitLabel } = kdfCommitKeyInfo(suite);
   const expected = Buffer.from(hkdfSync(kdfHash, dataKey, messageId, commitLabel, commitmentLength / 8));
   if (commitment.byteLength !== expected.byteLength || !timingSafeEqual(expected, commitment)) {
     throw new MessageError('message key commitment does not match');

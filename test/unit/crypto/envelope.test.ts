@@ -190,6 +190,37 @@ describe.each<[string, CryptoModules]>([
     expect(keyring.stats()).toEqual({ wraps: 4, unwraps: 4 });
   });
 
+  it('unwraps a data key again for opening once maxAgeMs has passed since its unwrap', async () => {
+    const dataKey = randomBytes(32);
+    const sealed = await createEnvelope(createKeyring({ kind: 'local', dataKey })).seal(ref, patient);
+    // Another container of the same stage: the same data key, its own keys for opening.
+    const keyring = createKeyring({ kind: 'local', dataKey });
+    const reader = createEnvelope(keyring, { maxAgeMs: 30 });
+    await reader.open(ref, sealed);
+    await reader.open(ref, sealed);
+    expect(keyring.stats().unwraps).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(await reader.open(ref, sealed)).toEqual(patient);
+    expect(keyring.stats().unwraps).toBe(2);
+  });
+
+  it('keeps at most cacheCapacity data keys for opening, the oldest going first', async () => {
+    const dataKey = randomBytes(32);
+    const writer = createEnvelope(createKeyring({ kind: 'local', dataKey }));
+    // One data key per tenant: three of them.
+    const refs = ['org-a', 'org-b', 'org-c'].map((tenant) => ({ ...ref, tenant }));
+    const sealed = await Promise.all(refs.map((each) => writer.seal(each, patient)));
+    const keyring = createKeyring({ kind: 'local', dataKey });
+    const reader = createEnvelope(keyring, { cacheCapacity: 2 });
+    const open = (index: number) => reader.open(refs[index] ?? ref, sealed[index] ?? new Uint8Array());
+    for (const index of [0, 1, 2]) await open(index);
+    await open(2);
+    await open(1);
+    expect(keyring.stats().unwraps).toBe(3);
+    expect(await open(0)).toEqual(patient);
+    expect(keyring.stats().unwraps).toBe(4);
+  });
+
   it('takes a new data key once maxAgeMs has passed', async () => {
     const { keyring, envelope } = localEnvelope({ maxAgeMs: 20 });
     await envelope.seal(ref, patient);

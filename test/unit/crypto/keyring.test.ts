@@ -146,6 +146,19 @@ describe('KMS keyring', () => {
     );
   });
 
+  it('asks KMS again after a failed Decrypt, and opens then: a failure is not remembered', async () => {
+    const kms = fakeKms();
+    const sealed = await createEnvelope(
+      createKeyring({ kind: 'kms', keyArn: KEY_ARN, kmsClient: kms.client }),
+    ).seal(ref, patient);
+    let failures = 1;
+    kms.state.fail = (command) => (command === 'DecryptCommand' && failures-- > 0 ? throttling() : undefined);
+    const reader = createEnvelope(createKeyring({ kind: 'kms', keyArn: KEY_ARN, kmsClient: kms.client }));
+    await expect(reader.open(ref, sealed)).rejects.toBeInstanceOf(KeyServiceError);
+    expect(await reader.open(ref, sealed)).toEqual(patient);
+    expect(kms.calls.filter((call) => call === 'DecryptCommand')).toHaveLength(2);
+  });
+
   it('answers a data key that KMS calls invalid ciphertext with a DecryptError', async () => {
     const kms = fakeKms();
     const sealed = await createEnvelope(

@@ -10,7 +10,7 @@ import {
 import { deserializeFactory } from '@aws-crypto/serialize';
 import { describe, expect, it } from 'vitest';
 import { createKeyring } from '../../../shared/crypto/keyring.ts';
-import { MessageError, openMessage } from '../../../shared/crypto/message.ts';
+import { keysOf, MessageError, openMessage } from '../../../shared/crypto/message.ts';
 
 /**
  * openMessage against the Encryption SDK itself: every message the SDK's encrypt writes opens
@@ -22,7 +22,7 @@ const OPTIONS = { suiteId: SUITE, commitmentPolicy: POLICY, maxEncryptedDataKeys
 const CONTEXT = { tenant: 'org-a', resourceType: 'Observation', purpose: 'fhir-resource' };
 
 const keyring = createKeyring({ kind: 'local', dataKey: randomBytes(32) });
-const materials = new NodeDefaultCryptographicMaterialsManager(keyring);
+const materials = keysOf(new NodeDefaultCryptographicMaterialsManager(keyring));
 const { encrypt } = buildEncrypt({ commitmentPolicy: POLICY });
 const { decrypt } = buildDecrypt({ commitmentPolicy: POLICY, maxEncryptedDataKeys: 1 });
 
