@@ -346,7 +346,8 @@ async function buildRecord(
       { url: AUDIT_EXTENSION.status, valueInteger: status },
     ],
   };
-  const hash = sha256Hex(canonicalJson(resource));
+  const event = canonicalJson(resource);
+  const hash = sha256Hex(event);
   const sk = eventSortKey(recorded, id);
   // The event's own patientPk covers one patient (the one the access concerned, else the
   // first listed); every other one gets a disclosure item.
@@ -363,7 +364,7 @@ async function buildRecord(
     action: resource.action,
     outcome,
     hash,
-    event: canonicalJson(resource),
+    event,
   };
   const others = patients.filter((patientId) => patientId !== covered);
   return { resource, item, disclosures: disclosureItems(item, agent.org, others) };

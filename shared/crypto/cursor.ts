@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import { BadRequestError } from '../base/errors.ts';
 import type { BlindIndexer } from './blind-index.ts';
@@ -31,13 +31,16 @@ const VERSION = 'c1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-const keys = new WeakMap<BlindIndexer, Promise<Buffer>>();
+const keys = new WeakMap<BlindIndexer, Promise<KeyObject>>();
 
-function cursorKey(): Promise<Buffer> {
+/** As a KeyObject: Node 24 checks a Buffer key by catching two exceptions per cipher. */
+function cursorKey(): Promise<KeyObject> {
   const indexer = blindIndexer();
   let key = keys.get(indexer);
   if (!key) {
-    const pending = indexer.mac('cursor-key', 'aes-256-gcm').then((mac) => Buffer.from(mac, 'base64url'));
+    const pending = indexer
+      .mac('cursor-key', 'aes-256-gcm')
+      .then((mac) => createSecretKey(Buffer.from(mac, 'base64url')));
     key = pending;
     keys.set(indexer, pending);
     // A failed derivation (KMS down) is answered 503 now and retried by the next request.
