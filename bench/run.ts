@@ -572,10 +572,18 @@ function report(input: ReportInput): void {
           .map(([name, count]) => `${count === 1 ? '' : `${count} x `}${name}`)
           .join(' + ')}`,
       );
+      // The first unwrap of each data key a container meets cannot be avoided ($everything
+      // opens one per resource type); unwrapping one again is the cache failing.
+      const { wraps, unwraps, dataKeys } = container.keyring;
       budgets.push({
-        line: `${container.route}: at most 1 keyring unwrap (KMS Decrypt) per 100 requests of one container`,
-        pass: container.keyring.unwraps / container.invocations <= 0.01,
-        detail: `${container.keyring.unwraps} unwraps in ${container.invocations} requests (${container.keyring.wraps} wraps)`,
+        line: `${container.route}: at most 1 repeated keyring unwrap (KMS Decrypt of a data key it had unwrapped) per 100 requests of one container`,
+        pass: (unwraps - dataKeys) / container.invocations <= 0.01,
+        detail: `${unwraps} unwraps of ${dataKeys} data keys in ${container.invocations} requests`,
+      });
+      budgets.push({
+        line: `${container.route}: at most 1 keyring wrap (KMS GenerateDataKey) per 100 requests of one container`,
+        pass: wraps / container.invocations <= 0.01,
+        detail: `${wraps} wraps in ${container.invocations} requests`,
       });
       if (last) {
         budgets.push({

@@ -22,7 +22,14 @@ export type KeySource =
 export type KeyringStats = { wraps: number; unwraps: number };
 
 /** A keyring that counts how often its underlying keyring (KMS in AWS) was asked for a data key. */
-export type RecordsKeyring = KeyringNode & { stats(): KeyringStats };
+export type RecordsKeyring = KeyringNode & {
+  stats(): KeyringStats;
+  /** How many distinct data keys it was asked to unwrap (counted up to 1000). */
+  dataKeysUnwrapped(): number;
+};
+
+/** Distinct data keys counted by a keyring: enough for a container's measure, bounded. */
+const COUNTED_DATA_KEYS = 1000;
 
 /**
  * KMS failures of the message being opened. The KMS keyring swallows per-key errors and
@@ -58,6 +65,7 @@ class CountingKeyring extends KeyringNode {
   readonly #inner: KeyringNode;
   #wraps = 0;
   #unwraps = 0;
+  readonly #dataKeys = new Set<string>();
 
   constructor(inner: KeyringNode) {
     super();
@@ -66,6 +74,10 @@ class CountingKeyring extends KeyringNode {
 
   stats(): KeyringStats {
     return { wraps: this.#wraps, unwraps: this.#unwraps };
+  }
+
+  dataKeysUnwrapped(): number {
+    return this.#dataKeys.size;
   }
 
   override async _onEncrypt(material: NodeEncryptionMaterial): Promise<NodeEncryptionMaterial> {
@@ -82,6 +94,13 @@ class CountingKeyring extends KeyringNode {
     encryptedDataKeys: EncryptedDataKey[],
   ): Promise<NodeDecryptionMaterial> {
     this.#unwraps += 1;
+    if (this.#dataKeys.size < COUNTED_DATA_KEYS) {
+      this.#dataKeys.add(
+        encryptedDataKeys
+          .map((edk) => `${edk.providerInfo}:${Buffer.from(edk.encryptedDataKey).toString('base64')}`)
+          .join(','),
+      );
+    }
     const failures: unknown[] = [];
     let error: unknown;
     try {
