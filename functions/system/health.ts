@@ -1,4 +1,4 @@
-import { publicRoute } from '../../shared/http/route.ts';
+import { publicRoute } from '../../shared/http/public-route.ts';
 import { routes } from '../../shared/routes.ts';
 
 /** GET /health · anyone · not audited · 200 */

@@ -1,6 +1,6 @@
 import { capabilityStatement } from '../../shared/fhir/capability.ts';
+import { publicRoute } from '../../shared/http/public-route.ts';
 import { ok } from '../../shared/http/response.ts';
-import { publicRoute } from '../../shared/http/route.ts';
 import { routes } from '../../shared/routes.ts';
 
 /** GET /metadata · anyone · not audited · 200 */

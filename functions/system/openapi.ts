@@ -1,6 +1,6 @@
 import { byRouteId } from '../../shared/http/clinical-contracts.ts';
 import { openApiDocument } from '../../shared/http/openapi.ts';
-import { publicRoute } from '../../shared/http/route.ts';
+import { publicRoute } from '../../shared/http/public-route.ts';
 import { routeEntries, routes } from '../../shared/routes.ts';
 import { contracts as allergyIntolerance } from '../allergy-intolerance/contracts.ts';
 import { contracts as appointment } from '../appointment/contracts.ts';

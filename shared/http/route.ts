@@ -149,16 +149,3 @@ function routeFor<P extends Schema | undefined, Q extends Schema | undefined, B 
  * its own function, def and audit, and the search is written once.
  */
 export type RouteHandler = MiddyfiedHandler<Event, Result> & { forRoute(def: RouteDef): RouteHandler };
-
-/** Public routes (conformance, health): no principal, no audit, same responses. */
-export function publicRoute(def: RouteDef, handle: (request: { baseUrl: string }) => Promise<FhirResponse>) {
-  return middy<Event, Result>()
-    .use(observe(def))
-    .use(respond())
-    .use(negotiate())
-    .handler(async (event: Event) => {
-      const state = stateOf(event);
-      const response: unknown = await handle({ baseUrl: baseUrlOf(event, state.headers) });
-      return response as Result;
-    });
-}
