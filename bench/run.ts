@@ -487,9 +487,11 @@ function report(input: ReportInput): void {
       out(
         `${padEnd(row.route, 20)}${pad(row.ours.p50, 8)}${pad(row.ours.p95, 8)}${pad(row.ours.p99, 8)} |${pad(row.floor.p50, 10)}${pad(row.floor.p95, 8)}${pad(row.floor.p99, 8)} |${pad(`${row.ratio}x`, 7)} |${pad(row.load.requestsPerSecond, 10)}${pad(row.load.p99, 7)}${pad(row.load.non2xx + row.load.errors, 8)}`,
       );
+      // Issue 16 holds every family to the same 1.5x (it was 3x when searches decrypted with
+      // the SDK's stream pipeline: 1.65x-2x then).
       budgets.push({
-        line: `${row.route}: warm p50 within 3x its bare DynamoDB floor`,
-        pass: row.ratio <= 3 && row.failures === 0,
+        line: `${row.route}: warm p50 within 1.5x its bare DynamoDB floor`,
+        pass: row.ratio <= 1.5 && row.failures === 0,
         detail: `${row.ours.p50} ms vs ${row.floor.p50} ms = ${row.ratio}x${row.failures > 0 ? `, ${row.failures} failed requests` : ''}`,
       });
     }
