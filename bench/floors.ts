@@ -341,6 +341,8 @@ export async function createFloors(
         await getHead(patientPk(fixture.bookingPatientId));
         await transact(newAppointmentItems());
       },
+      // As searchObservation: the patient's head, a chunk of their partition (the read that
+      // decides `next` too: the container records a BatchGetItem of the 12 heads it found).
       searchAppointments: async () => {
         await getHead(patientPk(fixture.searchPatientId));
         const pks = await queryKeys(
@@ -349,7 +351,7 @@ export async function createFloors(
             IndexName: 'byPatient',
             KeyConditionExpression: 'patientPk = :pk',
             ExpressionAttributeValues: { ':pk': `${ORG}#Appointment?patient=${fixture.searchPatientId}` },
-            Limit: PAGE,
+            Limit: chunkOf(PAGE),
           }),
           'pk',
         );
