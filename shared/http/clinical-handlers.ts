@@ -5,7 +5,7 @@
  */
 import type * as z from 'zod/mini';
 import type { JsonPatch } from '../fhir/json-patch.ts';
-import type { ClinicalResourceType, FhirResource } from '../store/hooks/clinical.ts';
+import { type ClinicalResourceType, type FhirResource, storedClinicalType } from '../store/hooks/clinical.ts';
 import { type ClinicalSearch, clinicalSearch } from '../store/hooks/clinical-search.ts';
 import { clinicalWrites } from '../store/hooks/clinical-writes.ts';
 import type { WriteHooks } from '../store/hooks/types.ts';
@@ -47,11 +47,29 @@ const writes = (type: ClinicalResourceType) => {
   return hooks;
 };
 
+/**
+ * What the routes that only read (read, vread, history, search) parse stored records with:
+ * their resourceType, as `$everything` reads them (hooks/clinical.ts storedClinicalType). A
+ * record's structure was checked against R4 when it was written, and the envelope opens a
+ * payload only for the organization, type, id and version it was sealed for. Checking each
+ * record against the whole structure again took about 65 µs, a sixth of a search page's own
+ * work, and would leave records written before a stricter validator unreadable.
+ */
+const readBackOf = new WeakMap<ClinicalResourceType, ClinicalResourceType>();
+const readBack = (type: ClinicalResourceType) => {
+  let stored = readBackOf.get(type);
+  if (!stored) {
+    stored = storedClinicalType(type.definition);
+    readBackOf.set(type, stored);
+  }
+  return stored;
+};
+
 const search = (
   type: ClinicalResourceType,
   request: Request<unknown, unknown, unknown>,
   query: ClinicalSearch,
-) => searchResources(request, clinicalSearch(type), query, request.binding);
+) => searchResources(request, clinicalSearch(readBack(type)), query, request.binding);
 
 /** POST /<type> (optional If-None-Exist, Idempotency-Key) · clinician (care relationship), admin · audit C */
 export const createHandler = (
@@ -96,7 +114,7 @@ export const searchHandler = (contract: SearchContract, type: ClinicalResourceTy
 /** GET /<type>/{id} · as search · audit R */
 export const readHandler = (contract: ReadContract, type: ClinicalResourceType) =>
   route(contract, async (request) =>
-    resourceResponse(await readResource(request, type, request.params.id), 200, request),
+    resourceResponse(await readResource(request, readBack(type), request.params.id), 200, request),
   );
 
 /** PUT /<type>/{id} · clinician (care relationship; break-glass is 403), admin · audit U */
@@ -127,7 +145,7 @@ export const historyHandler = (contract: HistoryContract, type: ClinicalResource
   route(contract, async (request) => {
     const { id } = request.params;
     const { _count, _cursor } = request.query;
-    const page = await resourceHistory(request, type, id, _count, _cursor, request.binding);
+    const page = await resourceHistory(request, readBack(type), id, _count, _cursor, request.binding);
     return historyResponse(request, type.resourceType, id, page);
   });
 
@@ -135,5 +153,9 @@ export const historyHandler = (contract: HistoryContract, type: ClinicalResource
 export const vreadHandler = (contract: VreadContract, type: ClinicalResourceType) =>
   route(contract, async (request) => {
     const { id, vid } = request.params;
-    return resourceResponse(await readResourceVersion(request, type, id, Number(vid)), 200, request);
+    return resourceResponse(
+      await readResourceVersion(request, readBack(type), id, Number(vid)),
+      200,
+      request,
+    );
   });

@@ -85,7 +85,8 @@ export function clinicalType(
 }
 
 /**
- * A clinical type for reading records back only (`$everything`, `_revinclude`): the stored
+ * A clinical type for reading records back only (`$everything`, `_include`, `_revinclude`, the
+ * read, vread, history and search routes: shared/http/clinical-handlers.ts): the stored
  * payload was validated against the type's structure when it was written and decrypts only
  * under its own encryption context (organization, type, id, version), so it is parsed for its
  * resourceType here instead of against the whole structure, which would put every type's
