@@ -24,13 +24,13 @@ import {
  * `decrypt` does, without its stream pipeline. A record is one small message (one frame of
  * at most 4 KB, or a few), and the SDK's Node decrypt runs it through four chained streams
  * and several event-loop turns: about 0.4 ms of a 0.7 ms open, paid once per record a search
- * or `$everything` returns (bench/crypto.ts measures both).
+ * or `$everything` returns (bench/crypto.ts measures an open).
  *
  * The steps are the SDK's: `deserializeMessageHeader` (format version, suite, encryption
- * context, data keys, at most `maxEncryptedDataKeys` of them), the commitment policy, the
- * materials manager's keyring (through `keysOf`, below), the key derivation and commitment check of
- * `nodeKdf` (below), the header's authentication tag, `decodeBodyHeader` and the frames' AAD
- * (message id, sequence number, final-frame flag, length). What is stricter than the SDK: one
+ * context, data keys, at most `maxEncryptedDataKeys` of them), the commitment policy, the data
+ * key from a materials manager's keyring (`keysOf`, below), the key derivation and commitment
+ * check of `nodeKdf` (below), the header's authentication tag, `decodeBodyHeader` and the
+ * frames' AAD (message id, sequence number, final-frame flag, length). Stricter than the SDK: one
  * algorithm suite only (committing, unsigned: what envelope.ts seals), framed bodies only,
  * nothing after the final frame, and `maxBodySize` bounds the whole plaintext, not each frame.
  * No plaintext leaves before every frame and the header have authenticated.
