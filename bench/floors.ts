@@ -400,13 +400,12 @@ export async function createFloors(
         await batchGetHeads(pks);
         await putAudit(observationAudit.search);
       },
-      // shared/http/everything.ts: the Patient read, then each type's partition of the patient
-      // in EVERYTHING_TYPES order (the first type's plan reads the patient's head for the
-      // policy, later ones reuse that decision), a chunk of it and the heads found, until the
-      // page is full; one AuditEvent, all of one patient (no disclosure items).
+      // shared/http/everything.ts: the Patient read (its head also serves the types' policy
+      // decisions), then each type's partition of the patient in EVERYTHING_TYPES order, a
+      // chunk of it and the heads found, until the page is full; one AuditEvent, all of one
+      // patient (no disclosure items).
       patientEverything: async () => {
         const pk = patientPk(fixture.historyPatientId);
-        await getHead(pk);
         await getHead(pk);
         let room = PAGE - 1;
         for (const type of EVERYTHING_TYPES) {

@@ -7,7 +7,8 @@ import { assertWithinWorkingHours, bookableVisit, bookedVisit } from '../../sche
 import { workingHoursOf } from '../../schedule/working-hours.ts';
 import { patientAccessOf } from '../patient-access.ts';
 import { appointmentHeadAttributes, careLinkPut, lockWrite, visitLocks } from '../schedule-items.ts';
-import { appointmentType, patientDecision, SCHEDULE_RETRY } from './appointment.ts';
+import { appointmentType, SCHEDULE_RETRY } from './appointment.ts';
+import { patientDecision } from './patient-decision.ts';
 import { livePractitioner } from './practitioner.ts';
 import type { StoreRequest, Version, VersionPlan, WriteHooks } from './types.ts';
 

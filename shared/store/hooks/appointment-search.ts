@@ -7,7 +7,8 @@ import { headCandidate, queryReader } from '../paging.ts';
 import { patientAccessOf } from '../patient-access.ts';
 import type { Stored } from '../resources.ts';
 import { appointmentPatientPk, appointmentPractitionerPk, startSkRange } from '../schedule-keys.ts';
-import { appointmentType, patientDecision } from './appointment.ts';
+import { appointmentType } from './appointment.ts';
+import { patientDecision } from './patient-decision.ts';
 import type { SearchHooks, SearchPlan, SearchQuery, StoreRequest } from './types.ts';
 
 export interface AppointmentSearch extends SearchQuery {

@@ -6,8 +6,8 @@ import { compartmentPk, typePk } from '../keys.ts';
 import { type Chunk, headCandidate, queryReader } from '../paging.ts';
 import { patientAccessOf } from '../patient-access.ts';
 import type { Stored } from '../resources.ts';
-import { patientDecision } from './appointment.ts';
 import type { ClinicalResourceType, FhirResource } from './clinical.ts';
+import { patientDecision } from './patient-decision.ts';
 import type { SearchHooks, SearchPlan, SearchQuery, StoreRequest } from './types.ts';
 
 /** A parsed search of a clinical type: every served parameter by name (repeats are an AND). */

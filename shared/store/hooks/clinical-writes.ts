@@ -4,8 +4,8 @@ import { elementRange } from '../../fhir/search-match.ts';
 import { careLinkPk, careLinkSk, compartmentPk, sortDateSk } from '../keys.ts';
 import { patientAccessOf } from '../patient-access.ts';
 import type { TransactItem } from '../resources.ts';
-import { patientDecision } from './appointment.ts';
 import { type ClinicalResourceType, type FhirResource, requiredPatientId, sortDateOf } from './clinical.ts';
+import { patientDecision } from './patient-decision.ts';
 import type { StoreRequest, WriteHooks } from './types.ts';
 
 /** A care team's link without an end lasts until the team is changed, ended or deleted. */

@@ -5,7 +5,7 @@ import { UnprocessableError } from '../../base/errors.ts';
 import { elementRange, parameterValues } from '../../fhir/search-match.ts';
 import type { ClinicalDefinition } from '../../resources/definition.ts';
 import type { ResourceKind, Stored, WithMeta } from '../resources.ts';
-import { patientDecision } from './appointment.ts';
+import { patientDecision } from './patient-decision.ts';
 import type { ResourceType, StoreRequest } from './types.ts';
 
 /** A FHIR resource the engine stores as it came, once its structure is valid. */
